@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pgtlib: a library for editing kernel page tables.
+ *
+ * Terms, used with one meaning throughout pgtlib:
+ *
+ * level:  the depth of a page-table entry, counted from the leaf: level 0 is
+ *         the PTE level, 1 the PMD, 2 the PUD, 3 the P4D and 4 the PGD.
+ *         Levels the architecture folds away are skipped by the walker.
+ * leaf:   an entry that translates (a PTE, or a huge PMD/PUD leaf). A leaf
+ *         at level L maps pgtlib_level_size(L) bytes.
+ * table:  an entry that points to a table of the level below.
+ * hole:   an entry that is neither: nothing is mapped there.
+ * split:  replacing a huge leaf by a table of leaves that map the same
+ *         memory with the same protection; collapse is the reverse.
+ * range:  [start, end): end is exclusive; last = end - 1 is inclusive.
+ * space:  one page table (struct pgtlib_space), with the part of the
+ *         virtual address space that pgtlib may edit in it.
+ * live:   a space the CPU may be using: changes to it need TLB invalidation.
+ * owner:  the caller that mapped a range owns it until it unmaps it. Owners
+ *         of disjoint ranges need no locking between them; pgtlib frees a
+ *         table only when the operation's range covers all of it.
+ *
+ * Locking: each space has a spinlock (for the kernel space, init_mm's
+ * page_table_lock, so that table installs are serialised against
+ * vmalloc's). An operation allocates what it needs first, then applies its
+ * change under that lock without allocating, so the change cannot fail
+ * half-way. Operations on disjoint ranges may be issued concurrently from
+ * any number of CPUs; their apply phases are serialised by the lock.
+ */
+#ifndef _LINUX_PGTLIB_H
+#define _LINUX_PGTLIB_H
+
+#include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/gfp_types.h>
+#include <linux/list.h>
+
+struct page;
+
+#define PGTLIB_LEVEL_PTE	0
+#define PGTLIB_LEVEL_PMD	1
+#define PGTLIB_LEVEL_PUD	2
+#define PGTLIB_LEVEL_P4D	3
+#define PGTLIB_LEVEL_PGD	4
+#define PGTLIB_NR_LEVELS	5
+
+/* Protection of a leaf, independent of the architecture's PTE bits. */
+#define PGTLIB_PROT_READ	BIT(0)
+#define PGTLIB_PROT_WRITE	BIT(1)
+#define PGTLIB_PROT_EXEC	BIT(2)
+#define PGTLIB_PROT_NOCACHE	BIT(3)	/* uncached (x86 UC-, arm64 Device-nGnRnE) */
+#define PGTLIB_PROT_WC		BIT(4)	/* write-combining (arm64 Normal-NC) */
+#define PGTLIB_PROT_MASK	GENMASK(4, 0)
+
+/* pgtlib_map() and pgtlib_map_pages() flags */
+#define PGTLIB_MAP_BASE_PAGES	BIT(0)	/* use PTE leaves only */
+#define PGTLIB_MAP_REPLACE	BIT(1)	/* replace leaves already there */
+
+/* pgtlib_space_create() flags */
+#define PGTLIB_SPACE_LIVE	BIT(0)	/* the CPU may load it: flush on change */
+
+/* pgtlib_txn_begin() flags */
+#define PGTLIB_TXN_NOALLOC	BIT(0)	/* never allocate: use reserved tables */
+#define PGTLIB_TXN_ACCOUNT	BIT(1)	/* charge new tables to current's memcg */
+
+/* Ranges a transaction invalidates one by one before escalating. */
+#define PGTLIB_TXN_MAX_RANGES	8
+
+struct pgtlib_space;
+
+/**
+ * struct pgtlib_stats - what a transaction did
+ * @pages_mapped: base pages mapped (a 2M leaf counts 512)
+ * @pages_unmapped: base pages unmapped
+ * @pages_protected: base pages whose protection was changed
+ * @leaves_split: huge leaves replaced by a table
+ * @leaves_collapsed: tables replaced by a huge leaf
+ * @tables_allocated: table pages allocated from the page allocator
+ * @tables_freed: table pages handed back to the page allocator
+ * @flushes: TLB invalidation requests issued (each covers all CPUs)
+ * @full_flushes: of @flushes, those that flushed the whole TLB
+ * @pages_invalidated: pages invalidated one by one
+ */
+struct pgtlib_stats {
+	unsigned long pages_mapped;
+	unsigned long pages_unmapped;
+	unsigned long pages_protected;
+	unsigned long leaves_split;
+	unsigned long leaves_collapsed;
+	unsigned long tables_allocated;
+	unsigned long tables_freed;
+	unsigned long flushes;
+	unsigned long full_flushes;
+	unsigned long pages_invalidated;
+};
+
+/**
+ * struct pgtlib_range - a virtual address range
+ * @start: first address
+ * @end: end address, exclusive
+ */
+struct pgtlib_range {
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * struct pgtlib_txn - a batch of changes to one space
+ * @space: the space being changed
+ * @flags: %PGTLIB_TXN_NOALLOC, %PGTLIB_TXN_ACCOUNT
+ * @gfp: allocation flags for table pages
+ * @ranges: ranges waiting for TLB invalidation, sorted and disjoint
+ * @nr_ranges: entries used in @ranges
+ * @flush_all: too many ranges: invalidate everything at commit
+ * @flush_tables: tables were removed: invalidate walk caches too
+ * @free_tables: table pages to free after the invalidation
+ * @stats: what the transaction did so far
+ * @fail_alloc_at: fault injection: fail the Nth table allocation (0: never)
+ * @nr_allocs: table allocations attempted, for @fail_alloc_at
+ * @open: begun and not yet committed or aborted
+ *
+ * A transaction lives on the caller's stack. Every change made through it
+ * is visible in the page table at once, but stale TLB entries are only
+ * invalidated by pgtlib_txn_commit(), once for the whole batch. Table
+ * pages a transaction removes are freed after that invalidation, so no CPU
+ * can still walk them.
+ */
+struct pgtlib_txn {
+	struct pgtlib_space *space;
+	unsigned int flags;
+	gfp_t gfp;
+	struct pgtlib_range ranges[PGTLIB_TXN_MAX_RANGES];
+	unsigned int nr_ranges;
+	bool flush_all;
+	bool flush_tables;
+	struct list_head free_tables;
+	struct pgtlib_stats stats;
+	unsigned int fail_alloc_at;
+	unsigned int nr_allocs;
+	bool open;
+};
+
+/**
+ * struct pgtlib_leaf - one leaf or hole, as the walker reports it
+ * @va: first virtual address the entry covers
+ * @size: bytes covered (pgtlib_level_size(@level))
+ * @level: the entry's level
+ * @present: true for a leaf, false for a hole
+ * @phys: output (physical) address, for a leaf
+ * @prot: %PGTLIB_PROT_* protection, for a leaf
+ */
+struct pgtlib_leaf {
+	unsigned long va;
+	unsigned long size;
+	unsigned int level;
+	bool present;
+	phys_addr_t phys;
+	unsigned int prot;
+};
+
+/**
+ * typedef pgtlib_walk_fn - called by pgtlib_walk() for each leaf and hole
+ * @leaf: the entry, clipped to the walked range
+ * @arg: the caller's argument
+ *
+ * Return: 0 to continue, anything else stops the walk and is returned.
+ */
+typedef int (*pgtlib_walk_fn)(const struct pgtlib_leaf *leaf, void *arg);
+
+#ifdef CONFIG_PGTLIB
+
+unsigned long pgtlib_level_size(unsigned int level);
+bool pgtlib_level_has_leaf(unsigned int level);
+
+struct pgtlib_space *pgtlib_kernel_space(void);
+struct pgtlib_space *pgtlib_space_create(unsigned long start,
+					 unsigned long end,
+					 unsigned int flags, gfp_t gfp);
+int pgtlib_space_share_kernel(struct pgtlib_space *space,
+			      unsigned long start, unsigned long end);
+void pgtlib_space_destroy(struct pgtlib_space *space);
+unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space);
+
+void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
+		      unsigned int flags);
+void pgtlib_txn_commit(struct pgtlib_txn *txn);
+void pgtlib_txn_abort(struct pgtlib_txn *txn);
+
+int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
+	       unsigned long size, unsigned int prot, unsigned int flags);
+int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
+		     struct page **pages, unsigned int nr_pages,
+		     unsigned int prot, unsigned int flags);
+int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
+		 unsigned long size);
+int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
+		   unsigned long size, unsigned int set, unsigned int clear);
+int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
+		    unsigned long size);
+
+int pgtlib_query(struct pgtlib_space *space, unsigned long va,
+		 struct pgtlib_leaf *leaf);
+int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
+		unsigned long end, pgtlib_walk_fn fn, void *arg);
+
+int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
+		   unsigned long size, gfp_t gfp);
+void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
+		      unsigned long size);
+
+void pgtlib_global_stats(struct pgtlib_stats *stats);
+
+#endif /* CONFIG_PGTLIB */
+
+#endif /* _LINUX_PGTLIB_H */

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgtlib core: address spaces, table pages and transactions.
+ *
+ * A transaction gathers the TLB invalidations its operations need and the
+ * table pages they remove; pgtlib_txn_commit() invalidates once for the
+ * whole batch and only then lets the table pages go.
+ */
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <asm/pgalloc.h>
+#include <asm/tlbflush.h>
+
+#include "internal.h"
+
+/* Spare table pages a space keeps beyond those reserved for callers. */
+#define PGTLIB_SPARE_CACHE	16
+
+static struct pgtlib_space pgtlib_kernel;
+
+static struct {
+	atomic_long_t pages_mapped;
+	atomic_long_t pages_unmapped;
+	atomic_long_t pages_protected;
+	atomic_long_t leaves_split;
+	atomic_long_t leaves_collapsed;
+	atomic_long_t tables_allocated;
+	atomic_long_t tables_freed;
+	atomic_long_t flushes;
+	atomic_long_t full_flushes;
+	atomic_long_t pages_invalidated;
+} pgtlib_totals;
+
+/**
+ * pgtlib_level_size() - bytes an entry at @level maps
+ * @level: %PGTLIB_LEVEL_PTE to %PGTLIB_LEVEL_PGD
+ *
+ * Return: the size of the virtual range one entry at @level covers.
+ */
+unsigned long pgtlib_level_size(unsigned int level)
+{
+	if (level >= PGTLIB_NR_LEVELS)
+		return 0;
+	return 1UL << pgtlib_level_shift(level);
+}
+EXPORT_SYMBOL_GPL(pgtlib_level_size);
+
+/**
+ * pgtlib_level_has_leaf() - whether kernel leaves may live at @level
+ * @level: %PGTLIB_LEVEL_PTE to %PGTLIB_LEVEL_PGD
+ *
+ * Return: true when pgtlib_map() may map a leaf of pgtlib_level_size(@level)
+ * bytes on this CPU (x86: 2M with PSE, 1G with GBPAGES; arm64: blocks).
+ */
+bool pgtlib_level_has_leaf(unsigned int level)
+{
+	if (level >= PGTLIB_NR_LEVELS || pgtlib_level_folded(level))
+		return false;
+	return pgtlib_arch_level_has_leaf(level);
+}
+EXPORT_SYMBOL_GPL(pgtlib_level_has_leaf);
+
+bool pgtlib_table_is_ours(void *table)
+{
+	struct page *page = virt_to_page(table);
+
+	return page->index == PGTLIB_TABLE_MAGIC &&
+	       folio_test_pgtable(page_folio(page));
+}
+
+static struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
+{
+	struct page *page;
+
+	txn->nr_allocs++;
+	if (txn->fail_alloc_at && txn->nr_allocs == txn->fail_alloc_at)
+		return NULL;
+
+	page = alloc_page(gfp | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	page->index = PGTLIB_TABLE_MAGIC;
+	__folio_set_pgtable(page_folio(page));
+	lruvec_stat_add_folio(page_folio(page), NR_PAGETABLE);
+	txn->stats.tables_allocated++;
+	return page;
+}
+
+static void pgtlib_table_free(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	page->index = 0;
+	__folio_clear_pgtable(folio);
+	lruvec_stat_sub_folio(folio, NR_PAGETABLE);
+	__free_page(page);
+}
+
+static void pgtlib_free_list(struct list_head *list, struct pgtlib_stats *stats)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		pgtlib_table_free(page);
+		if (stats)
+			stats->tables_freed++;
+	}
+}
+
+/*
+ * Take @nr table pages for one operation: from the space's spares first
+ * (reserved ones only for a transaction that may not allocate), then from
+ * the page allocator. Either all @nr pages are on @list, or none are.
+ */
+int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
+			unsigned long nr)
+{
+	struct pgtlib_space *space = txn->space;
+	bool noalloc = txn->flags & PGTLIB_TXN_NOALLOC;
+	unsigned long avail, got = 0;
+	LIST_HEAD(fresh);
+
+	spin_lock(space->lock);
+	avail = space->nr_spare;
+	if (!noalloc)
+		avail -= min(avail, space->nr_reserved);
+	while (got < nr && avail) {
+		struct page *page = list_first_entry(&space->spare,
+						     struct page, lru);
+
+		list_move(&page->lru, list);
+		space->nr_spare--;
+		avail--;
+		got++;
+	}
+	spin_unlock(space->lock);
+
+	if (got == nr)
+		return 0;
+	if (noalloc)
+		goto fail;
+
+	might_alloc(txn->gfp);
+	for (; got < nr; got++) {
+		struct page *page = pgtlib_table_alloc(txn, txn->gfp);
+
+		if (!page)
+			goto fail;
+		list_add(&page->lru, list);
+	}
+	return 0;
+
+fail:
+	pgtlib_tables_release(txn, list, false);
+	return -ENOMEM;
+}
+
+/*
+ * Give table pages back to the space's spares, keeping at most
+ * PGTLIB_SPARE_CACHE beyond the reserved ones; free the rest.
+ */
+void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
+			   bool keep_all)
+{
+	struct pgtlib_space *space = txn->space;
+	struct page *page, *next;
+	LIST_HEAD(excess);
+
+	spin_lock(space->lock);
+	list_for_each_entry_safe(page, next, list, lru) {
+		if (!keep_all &&
+		    space->nr_spare >= space->nr_reserved + PGTLIB_SPARE_CACHE) {
+			list_move(&page->lru, &excess);
+			continue;
+		}
+		list_move(&page->lru, &space->spare);
+		space->nr_spare++;
+	}
+	spin_unlock(space->lock);
+	pgtlib_free_list(&excess, &txn->stats);
+}
+
+/* The first page of @list, to become a table of the space. */
+void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list)
+{
+	struct page *page;
+
+	page = list_first_entry_or_null(list, struct page, lru);
+	if (WARN_ON_ONCE(!page))
+		return NULL;
+	list_del_init(&page->lru);
+	atomic_long_inc(&space->nr_tables);
+	return page_address(page);
+}
+
+/* A table removed from the space: freed after the next invalidation. */
+void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table)
+{
+	atomic_long_dec(&txn->space->nr_tables);
+	list_add_tail(&virt_to_page(table)->lru, &txn->free_tables);
+}
+
+/**
+ * pgtlib_kernel_space() - the kernel's own page table
+ *
+ * Return: the space for init_mm, covering every kernel address.
+ */
+struct pgtlib_space *pgtlib_kernel_space(void)
+{
+	return &pgtlib_kernel;
+}
+EXPORT_SYMBOL_GPL(pgtlib_kernel_space);
+
+static int __init pgtlib_init(void)
+{
+	struct pgtlib_space *space = &pgtlib_kernel;
+
+	BUILD_BUG_ON(PTRS_PER_PGD > PGTLIB_MAX_PGDS);
+	space->pgd = init_mm.pgd;
+	space->start = PAGE_OFFSET;
+	space->end = -PAGE_SIZE;
+	space->flags = PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL;
+	space->lock = &init_mm.page_table_lock;
+	INIT_LIST_HEAD(&space->spare);
+	return 0;
+}
+core_initcall(pgtlib_init);
+
+/**
+ * pgtlib_space_create() - create an empty kernel page table
+ * @start: first virtual address the space may map, page aligned
+ * @end: end of that range (exclusive), page aligned
+ * @flags: %PGTLIB_SPACE_LIVE if the space will be loaded by a CPU
+ * @gfp: allocation flags for the space and its top-level table
+ *
+ * The new space maps nothing. pgtlib_space_share_kernel() makes chosen
+ * top-level entries point to the kernel's own tables. The space is never
+ * loaded by pgtlib itself.
+ *
+ * Return: the space, ERR_PTR(-EINVAL) for a bad range or flags, or
+ * ERR_PTR(-ENOMEM).
+ */
+struct pgtlib_space *pgtlib_space_create(unsigned long start,
+					 unsigned long end,
+					 unsigned int flags, gfp_t gfp)
+{
+	struct pgtlib_space *space;
+	struct page *page;
+
+	if (flags & ~PGTLIB_SPACE_LIVE)
+		return ERR_PTR(-EINVAL);
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end ||
+	    start < PAGE_OFFSET)
+		return ERR_PTR(-EINVAL);
+
+	space = kzalloc(sizeof(*space), gfp);
+	if (!space)
+		return ERR_PTR(-ENOMEM);
+	page = alloc_page(gfp | __GFP_ZERO);
+	if (!page) {
+		kfree(space);
+		return ERR_PTR(-ENOMEM);
+	}
+	space->pgd = page_address(page);
+	space->start = start;
+	space->end = end;
+	space->flags = flags;
+	spin_lock_init(&space->own_lock);
+	space->lock = &space->own_lock;
+	INIT_LIST_HEAD(&space->spare);
+	return space;
+}
+EXPORT_SYMBOL_GPL(pgtlib_space_create);
+
+/**
+ * pgtlib_space_share_kernel() - share top-level entries with init_mm
+ * @space: a space from pgtlib_space_create()
+ * @start: first address, aligned to a top-level entry (PGDIR_SIZE)
+ * @end: end address (exclusive), aligned likewise
+ *
+ * The top-level entries of @space for [@start, @end) are set to init_mm's,
+ * so @space sees the kernel's own tables there. Operations on @space may
+ * not change shared entries or anything below them.
+ *
+ * Return: 0; -EINVAL for a misaligned range or for the kernel space;
+ * -ERANGE for a range outside the space; -EEXIST if @space already maps
+ * something there.
+ */
+int pgtlib_space_share_kernel(struct pgtlib_space *space,
+			      unsigned long start, unsigned long end)
+{
+	unsigned long addr;
+
+	if (space->flags & PGTLIB_SPACE_KERNEL)
+		return -EINVAL;
+	if (!IS_ALIGNED(start, PGDIR_SIZE) ||
+	    !IS_ALIGNED(end, PGDIR_SIZE) || start >= end)
+		return -EINVAL;
+	if (start < space->start || end - 1 > space->end - 1)
+		return -ERANGE;
+
+	spin_lock(space->lock);
+	for (addr = start; addr != end; addr += PGDIR_SIZE) {
+		pgd_t *pgd = pgd_offset_pgd(space->pgd, addr);
+
+		if (!test_bit(pgd_index(addr), space->shared) &&
+		    !pgd_none(pgdp_get(pgd)) &&
+		    pgd_val(pgdp_get(pgd)) != 0) {
+			spin_unlock(space->lock);
+			return -EEXIST;
+		}
+	}
+	for (addr = start; addr != end; addr += PGDIR_SIZE) {
+		set_pgd(pgd_offset_pgd(space->pgd, addr),
+			pgdp_get(pgd_offset_pgd(init_mm.pgd, addr)));
+		__set_bit(pgd_index(addr), space->shared);
+	}
+	spin_unlock(space->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pgtlib_space_share_kernel);
+
+static void pgtlib_free_tables(struct pgtlib_space *space, unsigned int level,
+			       void *parent, unsigned long addr,
+			       unsigned long end)
+{
+	void *ep = pgtlib_entry_offset(space, level, parent, addr);
+	unsigned long next;
+
+	do {
+		unsigned long val;
+
+		next = pgtlib_entry_end(level, addr, end);
+		if (level == PGTLIB_LEVEL_PGD &&
+		    test_bit(pgd_index(addr), space->shared))
+			goto skip;
+		if (pgtlib_level_folded(level)) {
+			pgtlib_free_tables(space, level - 1, ep, addr, next);
+			goto skip;
+		}
+		val = pgtlib_entry_read(level, ep);
+		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_none(level, val) ||
+		    pgtlib_entry_leaf(level, val))
+			goto skip;
+		if (level > PGTLIB_LEVEL_PMD)
+			pgtlib_free_tables(space, level - 1, ep, addr, next);
+		pgtlib_table_free(virt_to_page(pgtlib_entry_table(space, level,
+								  ep, addr)));
+		atomic_long_dec(&space->nr_tables);
+		atomic_long_inc(&pgtlib_totals.tables_freed);
+skip:
+		ep += sizeof(pgd_t);
+		addr = next;
+	} while (addr != end);
+}
+
+/**
+ * pgtlib_space_destroy() - free a space and every table page it owns
+ * @space: a space from pgtlib_space_create(); not loaded on any CPU
+ *
+ * Tables reached through entries shared with init_mm are left alone.
+ */
+void pgtlib_space_destroy(struct pgtlib_space *space)
+{
+	struct page *page, *next;
+
+	if (!space || WARN_ON(space->flags & PGTLIB_SPACE_KERNEL))
+		return;
+
+	pgtlib_free_tables(space, PGTLIB_LEVEL_PGD, NULL, space->start,
+			   space->end);
+	list_for_each_entry_safe(page, next, &space->spare, lru) {
+		list_del(&page->lru);
+		pgtlib_table_free(page);
+		atomic_long_inc(&pgtlib_totals.tables_freed);
+	}
+	WARN_ON(atomic_long_read(&space->nr_tables));
+	free_page((unsigned long)space->pgd);
+	kfree(space);
+}
+EXPORT_SYMBOL_GPL(pgtlib_space_destroy);
+
+/**
+ * pgtlib_space_nr_tables() - table pages pgtlib installed in a space
+ * @space: the space
+ *
+ * Return: table pages that pgtlib allocated and that are part of @space's
+ * page table now (spare pages not included).
+ */
+unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space)
+{
+	return atomic_long_read(&space->nr_tables);
+}
+EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
+
+/**
+ * pgtlib_txn_begin() - start a batch of changes to a space
+ * @txn: the transaction, on the caller's stack
+ * @space: the space to change
+ * @flags: %PGTLIB_TXN_NOALLOC to run without allocating (only on ranges
+ *	prepared with pgtlib_reserve()), %PGTLIB_TXN_ACCOUNT to charge new
+ *	table pages to the current task's memory cgroup
+ *
+ * Operations on @txn may sleep to allocate unless %PGTLIB_TXN_NOALLOC is
+ * given, in which case they may run in atomic context.
+ */
+void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
+		      unsigned int flags)
+{
+	memset(txn, 0, sizeof(*txn));
+	txn->space = space;
+	txn->flags = flags;
+	txn->gfp = GFP_PGTABLE_KERNEL;
+	if (flags & PGTLIB_TXN_ACCOUNT)
+		txn->gfp |= __GFP_ACCOUNT;
+	INIT_LIST_HEAD(&txn->free_tables);
+	txn->open = true;
+}
+EXPORT_SYMBOL_GPL(pgtlib_txn_begin);
+
+/* Note that [start, end) needs invalidating; keep ranges sorted, merged. */
+void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			  unsigned long end)
+{
+	struct pgtlib_range *r = txn->ranges;
+	unsigned int i;
+
+	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
+		return;
+
+	for (i = 0; i < txn->nr_ranges; i++) {
+		if (end < r[i].start)
+			break;
+		if (start > r[i].end)
+			continue;
+		r[i].start = min(start, r[i].start);
+		r[i].end = max(end, r[i].end);
+		while (i + 1 < txn->nr_ranges && r[i + 1].start <= r[i].end) {
+			r[i].end = max(r[i].end, r[i + 1].end);
+			memmove(&r[i + 1], &r[i + 2],
+				(txn->nr_ranges - i - 2) * sizeof(*r));
+			txn->nr_ranges--;
+		}
+		return;
+	}
+	if (txn->nr_ranges == PGTLIB_TXN_MAX_RANGES) {
+		txn->flush_all = true;
+		return;
+	}
+	memmove(&r[i + 1], &r[i], (txn->nr_ranges - i) * sizeof(*r));
+	r[i].start = start;
+	r[i].end = end;
+	txn->nr_ranges++;
+}
+
+/* Invalidate everything the transaction has changed so far, as one request. */
+void pgtlib_txn_flush(struct pgtlib_txn *txn)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+	bool all;
+
+	if (!txn->nr_ranges && !txn->flush_all)
+		return;
+
+	for (i = 0; i < txn->nr_ranges; i++)
+		pages += (txn->ranges[i].end - txn->ranges[i].start) >> PAGE_SHIFT;
+	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
+	pgtlib_arch_flush(txn->ranges, txn->nr_ranges, all, txn->flush_tables);
+
+	txn->stats.flushes++;
+	if (all)
+		txn->stats.full_flushes++;
+	else
+		txn->stats.pages_invalidated += pages;
+	txn->nr_ranges = 0;
+	txn->flush_all = false;
+	txn->flush_tables = false;
+}
+
+static void pgtlib_txn_end(struct pgtlib_txn *txn)
+{
+	struct pgtlib_stats *s = &txn->stats;
+
+	if (WARN_ON_ONCE(!txn->open))
+		return;
+
+	pgtlib_txn_flush(txn);
+	/* No CPU can walk the removed tables any more: recycle them. */
+	pgtlib_tables_release(txn, &txn->free_tables,
+			      txn->flags & PGTLIB_TXN_NOALLOC);
+
+	atomic_long_add(s->pages_mapped, &pgtlib_totals.pages_mapped);
+	atomic_long_add(s->pages_unmapped, &pgtlib_totals.pages_unmapped);
+	atomic_long_add(s->pages_protected, &pgtlib_totals.pages_protected);
+	atomic_long_add(s->leaves_split, &pgtlib_totals.leaves_split);
+	atomic_long_add(s->leaves_collapsed, &pgtlib_totals.leaves_collapsed);
+	atomic_long_add(s->tables_allocated, &pgtlib_totals.tables_allocated);
+	atomic_long_add(s->tables_freed, &pgtlib_totals.tables_freed);
+	atomic_long_add(s->flushes, &pgtlib_totals.flushes);
+	atomic_long_add(s->full_flushes, &pgtlib_totals.full_flushes);
+	atomic_long_add(s->pages_invalidated, &pgtlib_totals.pages_invalidated);
+	txn->open = false;
+}
+
+/**
+ * pgtlib_txn_commit() - finish a transaction
+ * @txn: the transaction
+ *
+ * Invalidates the TLB once for every change made through @txn (page by
+ * page up to the architecture's ceiling, else the whole TLB), then frees
+ * the table pages the transaction removed. For a live space this sends
+ * an IPI, so interrupts must be enabled. @txn->stats stays readable.
+ */
+void pgtlib_txn_commit(struct pgtlib_txn *txn)
+{
+	pgtlib_txn_end(txn);
+}
+EXPORT_SYMBOL_GPL(pgtlib_txn_commit);
+
+/**
+ * pgtlib_txn_abort() - finish a transaction after a failed operation
+ * @txn: the transaction
+ *
+ * A failed operation changed nothing, but operations that succeeded
+ * before it did, and their stale TLB entries must still go: abort
+ * invalidates and frees exactly as pgtlib_txn_commit() does. It exists so
+ * that error paths read as such; it does not undo successful operations.
+ */
+void pgtlib_txn_abort(struct pgtlib_txn *txn)
+{
+	pgtlib_txn_end(txn);
+}
+EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
+
+/**
+ * pgtlib_global_stats() - counters summed over all finished transactions
+ * @stats: filled in
+ *
+ * tables_allocated - tables_freed is the number of table pages pgtlib
+ * holds, in page tables and as spares.
+ */
+void pgtlib_global_stats(struct pgtlib_stats *stats)
+{
+	stats->pages_mapped = atomic_long_read(&pgtlib_totals.pages_mapped);
+	stats->pages_unmapped = atomic_long_read(&pgtlib_totals.pages_unmapped);
+	stats->pages_protected = atomic_long_read(&pgtlib_totals.pages_protected);
+	stats->leaves_split = atomic_long_read(&pgtlib_totals.leaves_split);
+	stats->leaves_collapsed = atomic_long_read(&pgtlib_totals.leaves_collapsed);
+	stats->tables_allocated = atomic_long_read(&pgtlib_totals.tables_allocated);
+	stats->tables_freed = atomic_long_read(&pgtlib_totals.tables_freed);
+	stats->flushes = atomic_long_read(&pgtlib_totals.flushes);
+	stats->full_flushes = atomic_long_read(&pgtlib_totals.full_flushes);
+	stats->pages_invalidated = atomic_long_read(&pgtlib_totals.pages_invalidated);
+}
+EXPORT_SYMBOL_GPL(pgtlib_global_stats);

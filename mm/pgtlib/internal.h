@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pgtlib internals, shared by the core, its debugfs interface and its tests.
+ *
+ * The architecture contract. <asm/pgtlib.h> provides, inline where it runs
+ * once per entry:
+ *
+ * PGTLIB_ARCH_PROT_SUPPORTED
+ *	The %PGTLIB_PROT_* bits the architecture can express.
+ * bool pgtlib_arch_level_has_leaf(unsigned int level)
+ *	A kernel leaf may live at @level on this CPU.
+ * bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
+ *	A leaf at @level (> 0) may map @phys (e.g. x86's MTRRs are uniform).
+ * unsigned long pgtlib_arch_mk_leaf(unsigned int level, unsigned long pfn,
+ *				     pgprot_t prot)
+ *	The raw value of a leaf at @level; @prot is in PTE (level 0) form.
+ * pgprot_t pgtlib_arch_leaf_prot(unsigned int level, unsigned long val)
+ *	The protection of the leaf @val at @level, in PTE form.
+ * pgprot_t pgtlib_arch_pgprot(unsigned int prot)
+ * unsigned int pgtlib_arch_prot_decode(pgprot_t prot)
+ *	Translate between %PGTLIB_PROT_* bits and PTE-form pgprot_t.
+ * void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
+ *			       pgprot_t *set_mask, pgprot_t *clear_mask)
+ *	PTE bits to clear then set to apply pgtlib_protect(@set, @clear).
+ * bool pgtlib_arch_change_needs_bbm(pgprot_t old, pgprot_t new)
+ *	Changing a live leaf from @old to @new needs break-before-make.
+ * PGTLIB_ARCH_SPLIT_NEEDS_BBM
+ *	Replacing a live huge leaf by a table needs break-before-make.
+ * PGTLIB_ARCH_FLUSH_AFTER_SPLIT
+ *	After a live split the TLB must be flushed before the new smaller
+ *	leaves may differ from the huge one (the x86 SDM forbids a TLB holding
+ *	both sizes with different attributes).
+ * unsigned long pgtlib_arch_flush_ceiling(void)
+ *	Pages above which one full flush is cheaper than page invalidations.
+ * void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
+ *			  bool all)
+ *	Invalidate kernel translations for @ranges on every CPU, or the
+ *	whole TLB when @all, as one request.
+ */
+#ifndef _MM_PGTLIB_INTERNAL_H
+#define _MM_PGTLIB_INTERNAL_H
+
+#include <linux/pgtlib.h>
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <asm/pgtable.h>
+#include <asm/pgtlib.h>
+
+/*
+ * The PGD entries a space shares with init_mm. pgtlib never edits below
+ * them from that space: they belong to the kernel's page table.
+ */
+#define PGTLIB_MAX_PGDS		512
+
+/**
+ * struct pgtlib_space - a page table that pgtlib edits
+ * @pgd: the top-level table
+ * @start: first virtual address pgtlib may edit
+ * @end: end (exclusive) of the editable range
+ * @flags: %PGTLIB_SPACE_LIVE and %PGTLIB_SPACE_KERNEL
+ * @lock: serialises the apply phase of operations on this space
+ * @own_lock: the lock of a space created by pgtlib_space_create()
+ * @spare: table pages allocated in advance, linked through page->lru
+ * @nr_spare: pages on @spare
+ * @nr_reserved: pages on @spare promised to pgtlib_reserve() callers
+ * @nr_tables: table pages pgtlib allocated for this space, not yet freed
+ *	(including those on @spare)
+ * @shared: PGD indices whose entries are init_mm's
+ */
+struct pgtlib_space {
+	pgd_t *pgd;
+	unsigned long start;
+	unsigned long end;
+	unsigned int flags;
+	spinlock_t *lock;
+	spinlock_t own_lock;
+	struct list_head spare;
+	unsigned long nr_spare;
+	unsigned long nr_reserved;
+	atomic_long_t nr_tables;
+	DECLARE_BITMAP(shared, PGTLIB_MAX_PGDS);
+};
+
+#define PGTLIB_SPACE_KERNEL	BIT(8)	/* init_mm's page table */
+
+/* Marks, in page->index, a table page that pgtlib allocated. */
+#define PGTLIB_TABLE_MAGIC	0x7067746cUL
+
+/*
+ * Level-generic access to entries, over the kernel's typed pXd helpers.
+ * Entries are handled as raw unsigned long values; every test of their bits
+ * goes through the pXd_*() helpers or <asm/pgtlib.h>, never open-coded.
+ */
+static inline bool pgtlib_level_folded(unsigned int level)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PMD:
+		return PTRS_PER_PMD == 1;
+	case PGTLIB_LEVEL_PUD:
+		return PTRS_PER_PUD == 1;
+	case PGTLIB_LEVEL_P4D:
+		return PTRS_PER_P4D == 1;
+	default:
+		return false;
+	}
+}
+
+static inline unsigned int pgtlib_level_shift(unsigned int level)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return PAGE_SHIFT;
+	case PGTLIB_LEVEL_PMD:
+		return PMD_SHIFT;
+	case PGTLIB_LEVEL_PUD:
+		return PUD_SHIFT;
+	case PGTLIB_LEVEL_P4D:
+		return P4D_SHIFT;
+	default:
+		return PGDIR_SHIFT;
+	}
+}
+
+/* End of the entry at @level that covers @addr, clipped to @end. */
+static inline unsigned long pgtlib_entry_end(unsigned int level,
+					     unsigned long addr,
+					     unsigned long end)
+{
+	unsigned long size = 1UL << pgtlib_level_shift(level);
+	unsigned long boundary = (addr + size) & ~(size - 1);
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
+/* The entry at @level for @addr, in the table @parent (an entry above). */
+static inline void *pgtlib_entry_offset(struct pgtlib_space *space,
+					unsigned int level, void *parent,
+					unsigned long addr)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pte_offset_kernel((pmd_t *)parent, addr);
+	case PGTLIB_LEVEL_PMD:
+		return pmd_offset((pud_t *)parent, addr);
+	case PGTLIB_LEVEL_PUD:
+		return pud_offset((p4d_t *)parent, addr);
+	case PGTLIB_LEVEL_P4D:
+		return p4d_offset((pgd_t *)parent, addr);
+	default:
+		return pgd_offset_pgd(space->pgd, addr);
+	}
+}
+
+static inline unsigned long pgtlib_entry_read(unsigned int level, void *ep)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pte_val(ptep_get((pte_t *)ep));
+	case PGTLIB_LEVEL_PMD:
+		return pmd_val(pmdp_get((pmd_t *)ep));
+	case PGTLIB_LEVEL_PUD:
+		return pud_val(pudp_get((pud_t *)ep));
+	case PGTLIB_LEVEL_P4D:
+		return p4d_val(p4dp_get((p4d_t *)ep));
+	default:
+		return pgd_val(pgdp_get((pgd_t *)ep));
+	}
+}
+
+/* A hole: no translation, and no table below. */
+static inline bool pgtlib_entry_none(unsigned int level, unsigned long val)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return !pte_present(__pte(val));
+	case PGTLIB_LEVEL_PMD:
+		return pmd_none(__pmd(val));
+	case PGTLIB_LEVEL_PUD:
+		return pud_none(__pud(val));
+	case PGTLIB_LEVEL_P4D:
+		return p4d_none(__p4d(val));
+	default:
+		return pgd_none(__pgd(val));
+	}
+}
+
+/* A translation (not a hole, not a table). */
+static inline bool pgtlib_entry_leaf(unsigned int level, unsigned long val)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pte_present(__pte(val));
+	case PGTLIB_LEVEL_PMD:
+		return pmd_leaf(__pmd(val));
+	case PGTLIB_LEVEL_PUD:
+		return pud_leaf(__pud(val));
+	default:
+		return false;
+	}
+}
+
+static inline unsigned long pgtlib_entry_pfn(unsigned int level,
+					     unsigned long val)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pte_pfn(__pte(val));
+	case PGTLIB_LEVEL_PMD:
+		return pmd_pfn(__pmd(val));
+	default:
+		return pud_pfn(__pud(val));
+	}
+}
+
+static inline void pgtlib_entry_write(unsigned int level, void *ep,
+				      unsigned long addr, unsigned long val)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		set_pte_at(&init_mm, addr, (pte_t *)ep, __pte(val));
+		break;
+	case PGTLIB_LEVEL_PMD:
+		set_pmd((pmd_t *)ep, __pmd(val));
+		break;
+	case PGTLIB_LEVEL_PUD:
+		set_pud((pud_t *)ep, __pud(val));
+		break;
+	case PGTLIB_LEVEL_P4D:
+		set_p4d((p4d_t *)ep, __p4d(val));
+		break;
+	default:
+		set_pgd((pgd_t *)ep, __pgd(val));
+		break;
+	}
+}
+
+/* The table whose entries (of @level - 1) the entry @ep points to. */
+static inline void *pgtlib_entry_table(struct pgtlib_space *space,
+				       unsigned int level, void *ep,
+				       unsigned long addr)
+{
+	unsigned long base = addr & ~((1UL << pgtlib_level_shift(level)) - 1);
+
+	return pgtlib_entry_offset(space, level - 1, ep, base);
+}
+
+/* Entries in a table of @level. */
+static inline unsigned int pgtlib_level_ptrs(unsigned int level)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return PTRS_PER_PTE;
+	case PGTLIB_LEVEL_PMD:
+		return PTRS_PER_PMD;
+	case PGTLIB_LEVEL_PUD:
+		return PTRS_PER_PUD;
+	case PGTLIB_LEVEL_P4D:
+		return PTRS_PER_P4D;
+	default:
+		return PTRS_PER_PGD;
+	}
+}
+
+/* Entries of every level have one size, so one step fits all. */
+static inline void *pgtlib_entry_next(void *ep)
+{
+	BUILD_BUG_ON(sizeof(pte_t) != sizeof(pmd_t) ||
+		     sizeof(pmd_t) != sizeof(pud_t) ||
+		     sizeof(pud_t) != sizeof(p4d_t) ||
+		     sizeof(p4d_t) != sizeof(pgd_t) ||
+		     sizeof(pte_t) != sizeof(unsigned long));
+	return ep + sizeof(pte_t);
+}
+
+int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
+		       unsigned long size);
+bool pgtlib_table_is_ours(void *table);
+
+int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
+			unsigned long nr);
+void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
+			   bool keep_all);
+void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list);
+void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
+void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			  unsigned long end);
+void pgtlib_txn_flush(struct pgtlib_txn *txn);
+
+#endif /* _MM_PGTLIB_INTERNAL_H */

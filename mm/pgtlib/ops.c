@@ -1,0 +1,944 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgtlib operations: map, unmap, protect, collapse and reserve.
+ *
+ * Every operation runs in two phases, as Hafnium's mm does. Prepare claims
+ * every table page the operation can need (an upper bound, or an exact
+ * count when the bound is more than the spares hold) and changes nothing.
+ * Apply then runs under the space's lock, cannot fail for want of memory,
+ * and walks the range once, level by level, never from the top per page.
+ */
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/pgalloc.h>
+
+#include "internal.h"
+
+enum pgtlib_op_kind {
+	PGTLIB_OP_MAP,
+	PGTLIB_OP_UNMAP,
+	PGTLIB_OP_PROTECT,
+	PGTLIB_OP_COLLAPSE,
+	PGTLIB_OP_RESERVE,
+};
+
+struct pgtlib_op {
+	struct pgtlib_txn *txn;
+	struct pgtlib_space *space;
+	enum pgtlib_op_kind kind;
+	unsigned int flags;
+	unsigned long start;
+	unsigned long end;
+	phys_addr_t phys;		/* MAP: output address of @start */
+	struct page **pages;		/* MAP: or one page per base page */
+	pgprot_t prot;			/* MAP: PTE-form protection */
+	pgprot_t set_mask;		/* PROTECT */
+	pgprot_t clear_mask;		/* PROTECT */
+	struct list_head tables;	/* claimed table pages */
+	unsigned int mod_mask;		/* PGTBL_*_MODIFIED */
+	unsigned long split_lo;		/* range of leaves split by this op */
+	unsigned long split_hi;
+	unsigned long reserve_extra;	/* RESERVE: spares for later splits */
+	unsigned long fail_addr;	/* MAP: where an existing leaf was met */
+	bool keep_tables;		/* never free emptied tables */
+};
+
+static unsigned long pgtlib_op_pfn(struct pgtlib_op *op, unsigned long addr)
+{
+	if (op->pages)
+		return page_to_pfn(op->pages[(addr - op->start) >> PAGE_SHIFT]);
+	return PHYS_PFN(op->phys + (addr - op->start));
+}
+
+/* A leaf at @level can map all of [addr, next) in one go. */
+static bool pgtlib_op_can_leaf(struct pgtlib_op *op, unsigned int level,
+			       unsigned long addr, unsigned long next)
+{
+	unsigned long size = pgtlib_level_size(level);
+	phys_addr_t phys;
+
+	if (level == PGTLIB_LEVEL_PTE)
+		return true;
+	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES))
+		return false;
+	if (next - addr != size || !pgtlib_level_has_leaf(level))
+		return false;
+	phys = op->phys + (addr - op->start);
+	if (!IS_ALIGNED(phys, size))
+		return false;
+	return pgtlib_arch_leaf_phys_ok(level, phys);
+}
+
+static unsigned int pgtlib_mod_bit(unsigned int level)
+{
+	static const unsigned int mod[PGTLIB_NR_LEVELS] = {
+		PGTBL_PTE_MODIFIED, PGTBL_PMD_MODIFIED, PGTBL_PUD_MODIFIED,
+		PGTBL_P4D_MODIFIED, PGTBL_PGD_MODIFIED,
+	};
+
+	return mod[level];
+}
+
+/*
+ * An entry at @level for [addr, next) changed. Only a change to a valid
+ * translation needs invalidating: CPUs do not cache holes.
+ */
+static void pgtlib_op_note(struct pgtlib_op *op, unsigned int level,
+			   unsigned long addr, unsigned long next, bool flush)
+{
+	op->mod_mask |= pgtlib_mod_bit(level);
+	if (flush)
+		pgtlib_txn_add_range(op->txn, addr, next);
+}
+
+/* Make the hole @ep at @level point to @table. */
+static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
+			      void *ep, void *table)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PMD:
+		pmd_populate_kernel(&init_mm, (pmd_t *)ep, table);
+		break;
+	case PGTLIB_LEVEL_PUD:
+		pud_populate(&init_mm, (pud_t *)ep, table);
+		break;
+	case PGTLIB_LEVEL_P4D:
+		p4d_populate(&init_mm, (p4d_t *)ep, table);
+		break;
+	default:
+		pgd_populate(&init_mm, (pgd_t *)ep, table);
+		break;
+	}
+	op->mod_mask |= pgtlib_mod_bit(level);
+}
+
+/*
+ * Replace the huge leaf @val at @ep by a table of leaves one level down that
+ * map the same memory with the same protection.
+ */
+static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
+			    void *ep, unsigned long val, unsigned long addr)
+{
+	unsigned long size = pgtlib_level_size(level);
+	unsigned long base = addr & ~(size - 1);
+	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
+	unsigned long pfn = pgtlib_entry_pfn(level, val);
+	unsigned long step = pgtlib_level_size(child) >> PAGE_SHIFT;
+	pgprot_t prot = pgtlib_arch_leaf_prot(level, val);
+	void *table = pgtlib_tables_take(op->space, &op->tables);
+	unsigned long *entries = table;
+
+	if (WARN_ON_ONCE(!table))
+		return;
+	for (i = 0; i < n; i++)
+		entries[i] = pgtlib_arch_mk_leaf(child, pfn + i * step, prot);
+
+	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
+		/* Break before make: no CPU may hold both sizes at once. */
+		pgtlib_entry_write(level, ep, base, 0);
+		pgtlib_txn_add_range(op->txn, base, base + size);
+		pgtlib_txn_flush(op->txn);
+	}
+	pgtlib_op_install(op, level, ep, table);
+
+	op->txn->stats.leaves_split++;
+	op->split_lo = min(op->split_lo, base);
+	op->split_hi = max(op->split_hi, base + size);
+}
+
+/* Split huge leaves so that @addr becomes a leaf boundary. */
+static void pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
+{
+	unsigned int level = PGTLIB_LEVEL_PGD;
+	void *ep = NULL;
+
+	if (addr <= op->space->start || addr >= op->space->end)
+		return;
+
+	for (;;) {
+		unsigned long val;
+
+		ep = pgtlib_entry_offset(op->space, level, ep, addr);
+		if (pgtlib_level_folded(level))
+			goto down;
+		val = pgtlib_entry_read(level, ep);
+		if (pgtlib_entry_none(level, val) || level == PGTLIB_LEVEL_PTE)
+			return;
+		if (pgtlib_entry_leaf(level, val)) {
+			if (IS_ALIGNED(addr, pgtlib_level_size(level)))
+				return;
+			pgtlib_op_split(op, level, ep, val, addr);
+		}
+down:
+		level--;
+	}
+}
+
+/* Upper bound of the tables pgtlib_op_split_at(@addr) installs. */
+static unsigned long pgtlib_split_bound(unsigned long addr)
+{
+	unsigned long n = 0;
+	unsigned int level;
+
+	for (level = PGTLIB_LEVEL_PMD; level < PGTLIB_NR_LEVELS; level++)
+		if (pgtlib_level_has_leaf(level) &&
+		    !IS_ALIGNED(addr, pgtlib_level_size(level)))
+			n++;
+	return n;
+}
+
+/* Upper bound of the tables needed to map [start, end) where none exist. */
+static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
+{
+	unsigned long n = 0;
+	unsigned int level;
+
+	for (level = PGTLIB_LEVEL_PMD; level < PGTLIB_NR_LEVELS; level++) {
+		unsigned int shift = pgtlib_level_shift(level);
+
+		if (pgtlib_level_folded(level))
+			continue;
+		n += ((end - 1) >> shift) - (start >> shift) + 1;
+	}
+	return n;
+}
+
+/* Exact count of the tables a MAP or RESERVE of [addr, end) installs. */
+static unsigned long pgtlib_count_tables(struct pgtlib_op *op,
+					 unsigned int level, void *parent,
+					 unsigned long addr, unsigned long end,
+					 bool hole)
+{
+	void *ep = hole ? NULL : pgtlib_entry_offset(op->space, level, parent,
+						     addr);
+	unsigned long next, n = 0;
+
+	do {
+		unsigned long val = 0;
+
+		next = pgtlib_entry_end(level, addr, end);
+		if (level == PGTLIB_LEVEL_PTE)
+			break;
+		if (pgtlib_level_folded(level)) {
+			n += pgtlib_count_tables(op, level - 1, ep, addr, next,
+						 hole);
+			goto next;
+		}
+		if (!hole)
+			val = pgtlib_entry_read(level, ep);
+		if (hole || pgtlib_entry_none(level, val) ||
+		    (op->kind == PGTLIB_OP_MAP &&
+		     (op->flags & PGTLIB_MAP_REPLACE) &&
+		     pgtlib_entry_leaf(level, val))) {
+			if (op->kind == PGTLIB_OP_MAP &&
+			    pgtlib_op_can_leaf(op, level, addr, next))
+				goto next;
+			n++;
+			if (level > PGTLIB_LEVEL_PMD)
+				n += pgtlib_count_tables(op, level - 1, NULL,
+							 addr, next, true);
+		} else if (pgtlib_entry_leaf(level, val)) {
+			if (op->kind == PGTLIB_OP_RESERVE)
+				op->reserve_extra += 1 + (level > PGTLIB_LEVEL_PMD ?
+					((next - addr - 1) >> pgtlib_level_shift(level - 1)) + 1 : 0);
+		} else {
+			n += pgtlib_count_tables(op, level - 1, ep, addr, next,
+						 false);
+		}
+next:
+		if (ep)
+			ep = pgtlib_entry_next(ep);
+		addr = next;
+	} while (addr != end);
+	return n;
+}
+
+static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
+			void *parent, unsigned long addr, unsigned long end,
+			bool *emptied);
+
+/* A hole at @level in [addr, next): fill it for MAP and RESERVE. */
+static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
+			     void *ep, unsigned long addr, unsigned long next)
+{
+	bool emptied;
+	void *table;
+
+	if (op->kind == PGTLIB_OP_MAP && pgtlib_op_can_leaf(op, level, addr,
+							     next)) {
+		pgtlib_entry_write(level, ep, addr,
+				   pgtlib_arch_mk_leaf(level,
+						       pgtlib_op_pfn(op, addr),
+						       op->prot));
+		op->txn->stats.pages_mapped += (next - addr) >> PAGE_SHIFT;
+		pgtlib_op_note(op, level, addr, next, false);
+		return 0;
+	}
+	if (op->kind != PGTLIB_OP_MAP && op->kind != PGTLIB_OP_RESERVE)
+		return 0;
+	if (level == PGTLIB_LEVEL_PTE)
+		return 0;
+	table = pgtlib_tables_take(op->space, &op->tables);
+	if (WARN_ON_ONCE(!table))
+		return -ENOMEM;
+	pgtlib_op_install(op, level, ep, table);
+	if (op->kind == PGTLIB_OP_RESERVE && level == PGTLIB_LEVEL_PMD)
+		return 0;
+	return pgtlib_apply(op, level - 1, ep, addr, next, &emptied);
+}
+
+/* A leaf at @level, of which [addr, next) is all (splits came first). */
+static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
+			     void *ep, unsigned long val, unsigned long addr,
+			     unsigned long next)
+{
+	unsigned long pages = (next - addr) >> PAGE_SHIFT;
+	pgprot_t old, new;
+
+	if (op->kind == PGTLIB_OP_RESERVE || op->kind == PGTLIB_OP_COLLAPSE)
+		return 0;
+	if (op->kind == PGTLIB_OP_MAP && !(op->flags & PGTLIB_MAP_REPLACE)) {
+		op->fail_addr = addr;
+		return -EEXIST;
+	}
+	/* Leaves the range covers in part were split before apply. */
+	if (WARN_ON_ONCE(next - addr != pgtlib_level_size(level)))
+		return -EINVAL;
+
+	switch (op->kind) {
+	case PGTLIB_OP_MAP:
+		if (level != PGTLIB_LEVEL_PTE &&
+		    !pgtlib_op_can_leaf(op, level, addr, next)) {
+			/* Replace the huge leaf by a table of smaller ones. */
+			pgtlib_entry_write(level, ep, addr, 0);
+			pgtlib_op_note(op, level, addr, next, true);
+			return pgtlib_apply_hole(op, level, ep, addr, next);
+		}
+		pgtlib_entry_write(level, ep, addr,
+				   pgtlib_arch_mk_leaf(level,
+						       pgtlib_op_pfn(op, addr),
+						       op->prot));
+		op->txn->stats.pages_mapped += pages;
+		break;
+	case PGTLIB_OP_UNMAP:
+		pgtlib_entry_write(level, ep, addr, 0);
+		op->txn->stats.pages_unmapped += pages;
+		break;
+	case PGTLIB_OP_PROTECT:
+		old = pgtlib_arch_leaf_prot(level, val);
+		new = __pgprot((pgprot_val(old) & ~pgprot_val(op->clear_mask)) |
+			       pgprot_val(op->set_mask));
+		if (pgprot_val(new) == pgprot_val(old))
+			return 0;
+		pgtlib_entry_write(level, ep, addr,
+				   pgtlib_arch_mk_leaf(level,
+						       pgtlib_entry_pfn(level, val),
+						       new));
+		op->txn->stats.pages_protected += pages;
+		break;
+	default:
+		return 0;
+	}
+	pgtlib_op_note(op, level, addr, next, true);
+	return 0;
+}
+
+/*
+ * If the table under @ep holds leaves one level down that map one aligned,
+ * contiguous range with one protection, replace it by a single leaf.
+ */
+static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
+				void *ep, unsigned long addr)
+{
+	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
+	unsigned long size = pgtlib_level_size(level);
+	unsigned long step = pgtlib_level_size(child) >> PAGE_SHIFT;
+	unsigned long *entries, pfn, first;
+	void *table;
+	pgprot_t prot;
+
+	if (!pgtlib_level_has_leaf(level) || pgtlib_level_folded(child))
+		return;
+	table = pgtlib_entry_table(op->space, level, ep, addr);
+	if (!pgtlib_table_is_ours(table))
+		return;
+	entries = table;
+	first = entries[0];
+	if (!pgtlib_entry_leaf(child, first))
+		return;
+	pfn = pgtlib_entry_pfn(child, first);
+	prot = pgtlib_arch_leaf_prot(child, first);
+	if (!IS_ALIGNED(pfn, size >> PAGE_SHIFT) ||
+	    !pgtlib_arch_leaf_phys_ok(level, PFN_PHYS(pfn)))
+		return;
+	for (i = 1; i < n; i++) {
+		unsigned long val = entries[i];
+
+		if (!pgtlib_entry_leaf(child, val) ||
+		    pgtlib_entry_pfn(child, val) != pfn + i * step ||
+		    pgprot_val(pgtlib_arch_leaf_prot(child, val)) !=
+		    pgprot_val(prot))
+			return;
+	}
+
+	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
+		pgtlib_entry_write(level, ep, addr, 0);
+		op->txn->flush_tables = true;
+		pgtlib_txn_add_range(op->txn, addr, addr + size);
+		pgtlib_txn_flush(op->txn);
+	}
+	pgtlib_entry_write(level, ep, addr,
+			   pgtlib_arch_mk_leaf(level, pfn, prot));
+	op->txn->flush_tables = true;
+	pgtlib_op_note(op, level, addr, addr + size, true);
+	pgtlib_tables_retire(op->txn, table);
+	op->txn->stats.leaves_collapsed++;
+}
+
+/*
+ * The table entry @ep at @level, of which the operation covers [addr, next).
+ * Returns 1 if a table is left under @ep, 0 if the entry is now a hole or a
+ * leaf, or a negative error.
+ */
+static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
+			      void *ep, unsigned long addr, unsigned long next)
+{
+	bool whole = next - addr == pgtlib_level_size(level);
+	bool child_empty;
+	void *table;
+	int ret;
+
+	/* RESERVE and COLLAPSE have nothing to do inside a PTE table. */
+	if (level == PGTLIB_LEVEL_PMD && (op->kind == PGTLIB_OP_RESERVE ||
+					  op->kind == PGTLIB_OP_COLLAPSE)) {
+		if (op->kind == PGTLIB_OP_COLLAPSE && whole)
+			pgtlib_try_collapse(op, level, ep, addr);
+		return 1;
+	}
+
+	ret = pgtlib_apply(op, level - 1, ep, addr, next, &child_empty);
+	if (ret || !whole)
+		return ret ?: 1;
+
+	if (op->kind == PGTLIB_OP_COLLAPSE) {
+		pgtlib_try_collapse(op, level, ep, addr);
+		return 1;
+	}
+	if (op->kind != PGTLIB_OP_UNMAP || !child_empty || op->keep_tables)
+		return 1;
+
+	table = pgtlib_entry_table(op->space, level, ep, addr);
+	if (!pgtlib_table_is_ours(table))
+		return 1;
+	/* Nothing maps through @table any more: free it after the flush. */
+	pgtlib_entry_write(level, ep, addr, 0);
+	op->txn->flush_tables = true;
+	pgtlib_op_note(op, level, addr, next, true);
+	pgtlib_tables_retire(op->txn, table);
+	return 0;
+}
+
+/*
+ * Apply @op to [addr, end) at @level, in the table that @parent points to.
+ * *@emptied tells the caller whether every entry of [addr, end) is a hole
+ * afterwards, so that a table the range covers can be freed without
+ * scanning it.
+ */
+static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
+			void *parent, unsigned long addr, unsigned long end,
+			bool *emptied)
+{
+	void *ep = pgtlib_entry_offset(op->space, level, parent, addr);
+	unsigned long next;
+	int ret = 0;
+
+	*emptied = true;
+	do {
+		unsigned long val;
+		bool child_empty;
+
+		next = pgtlib_entry_end(level, addr, end);
+		if (pgtlib_level_folded(level)) {
+			ret = pgtlib_apply(op, level - 1, ep, addr, next,
+					   &child_empty);
+			*emptied &= child_empty;
+			goto next;
+		}
+		val = pgtlib_entry_read(level, ep);
+		if (pgtlib_entry_none(level, val)) {
+			ret = pgtlib_apply_hole(op, level, ep, addr, next);
+		} else if (level == PGTLIB_LEVEL_PTE ||
+			   pgtlib_entry_leaf(level, val)) {
+			ret = pgtlib_apply_leaf(op, level, ep, val, addr, next);
+		} else {
+			ret = pgtlib_apply_table(op, level, ep, addr, next);
+			if (ret > 0) {
+				*emptied = false;
+				ret = 0;
+			}
+		}
+next:
+		if (ret)
+			return ret;
+		ep = pgtlib_entry_next(ep);
+		addr = next;
+	} while (addr != end);
+	return 0;
+}
+
+static int pgtlib_check_txn(struct pgtlib_txn *txn)
+{
+	if (!txn || WARN_ON_ONCE(!txn->open))
+		return -EINVAL;
+	return 0;
+}
+
+int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
+		       unsigned long size)
+{
+	unsigned long addr;
+
+	if (!size || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) ||
+	    va + size < va)
+		return -EINVAL;
+	if (va < space->start || va + size - 1 > space->end - 1)
+		return -ERANGE;
+	if (bitmap_empty(space->shared, PGTLIB_MAX_PGDS))
+		return 0;
+	for (addr = va; addr - 1 < va + size - 1;
+	     addr = pgtlib_entry_end(PGTLIB_LEVEL_PGD, addr, va + size))
+		if (test_bit(pgd_index(addr), space->shared))
+			return -EPERM;
+	return 0;
+}
+
+static int pgtlib_check_prot(unsigned int prot)
+{
+	if (prot & ~PGTLIB_ARCH_PROT_SUPPORTED)
+		return -EINVAL;
+	if (!(prot & PGTLIB_PROT_READ))
+		return -EINVAL;
+	/* W^X: the kernel never maps memory writable and executable. */
+	if ((prot & PGTLIB_PROT_WRITE) && (prot & PGTLIB_PROT_EXEC))
+		return -EINVAL;
+	if ((prot & PGTLIB_PROT_NOCACHE) && (prot & PGTLIB_PROT_WC))
+		return -EINVAL;
+	if (!pgtlib_arch_prot_ok(prot))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Run @op: prepare (claim tables), then apply under the space's lock.
+ * @bound is an upper bound of the tables apply installs; when the spares
+ * cannot cover it, the exact number is counted instead.
+ */
+static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
+{
+	struct pgtlib_txn *txn = op->txn;
+	struct pgtlib_space *space = op->space;
+	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
+	int ret;
+
+	INIT_LIST_HEAD(&op->tables);
+	op->split_lo = ULONG_MAX;
+	op->split_hi = 0;
+	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
+
+	ret = pgtlib_tables_claim(txn, &op->tables, bound);
+	if (ret) {
+		unsigned long exact = 0;
+
+		if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
+			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
+						    op->start, op->end, false);
+		if (op->kind != PGTLIB_OP_RESERVE)
+			exact += pgtlib_split_bound(op->start) +
+				 pgtlib_split_bound(op->end);
+		if (exact >= bound)
+			return ret;
+		ret = pgtlib_tables_claim(txn, &op->tables, exact);
+		if (ret)
+			return ret;
+	}
+
+	spin_lock(space->lock);
+	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT ||
+	    (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))) {
+		pgtlib_op_split_at(op, op->start);
+		pgtlib_op_split_at(op, op->end);
+		/*
+		 * A TLB may still hold the huge leaf; flush it before any of
+		 * the smaller leaves that replaced it changes.
+		 */
+		if (PGTLIB_ARCH_FLUSH_AFTER_SPLIT && live &&
+		    op->kind != PGTLIB_OP_UNMAP && op->split_lo < op->split_hi) {
+			pgtlib_txn_add_range(txn, op->split_lo, op->split_hi);
+			pgtlib_txn_flush(txn);
+		}
+	}
+	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&
+	    (op->flags & PGTLIB_MAP_REPLACE)) {
+		/* Break before make: clear what is there and flush it first. */
+		op->kind = PGTLIB_OP_UNMAP;
+		op->keep_tables = true;
+		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
+			     &emptied);
+		pgtlib_txn_flush(txn);
+		txn->stats.pages_unmapped = 0;
+		op->kind = PGTLIB_OP_MAP;
+		op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
+	}
+
+	ret = pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
+			   &emptied);
+	if (ret == -EEXIST && op->fail_addr > op->start) {
+		/* Take back the leaves this operation wrote before the clash. */
+		struct pgtlib_stats saved = txn->stats;
+		unsigned long fail_addr = op->fail_addr;
+
+		op->kind = PGTLIB_OP_UNMAP;
+		op->keep_tables = true;
+		op->end = fail_addr;
+		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
+			     &emptied);
+		saved.pages_mapped -= txn->stats.pages_unmapped -
+				      saved.pages_unmapped;
+		saved.flushes = txn->stats.flushes;
+		txn->stats = saved;
+	}
+	spin_unlock(space->lock);
+
+	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
+	    (op->mod_mask & ARCH_PAGE_TABLE_SYNC_MASK))
+		arch_sync_kernel_mappings(op->start, op->end);
+
+	pgtlib_tables_release(txn, &op->tables,
+			      txn->flags & PGTLIB_TXN_NOALLOC);
+	return ret;
+}
+
+/**
+ * pgtlib_map() - map a physically contiguous range
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @phys: first physical address, page aligned
+ * @size: bytes to map, a multiple of PAGE_SIZE
+ * @prot: %PGTLIB_PROT_* bits; %PGTLIB_PROT_READ is required
+ * @flags: %PGTLIB_MAP_BASE_PAGES to use PTEs only, %PGTLIB_MAP_REPLACE to
+ *	replace leaves already in the range
+ *
+ * Uses the largest leaves that the alignment of @va and @phys and the CPU
+ * allow. Fails without changing any translation.
+ *
+ * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
+ * Return: 0; -EINVAL for misaligned or empty or wrapping arguments, bad
+ * flags or protection the architecture cannot express (including W+X);
+ * -ERANGE for a range outside the space; -EPERM for a range shared with
+ * init_mm; -EEXIST if a leaf is already mapped there and
+ * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had.
+ */
+int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
+	       unsigned long size, unsigned int prot, unsigned int flags)
+{
+	struct pgtlib_op op = {
+		.txn = txn,
+		.kind = PGTLIB_OP_MAP,
+		.flags = flags,
+		.start = va,
+		.end = va + size,
+		.phys = phys,
+	};
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	op.space = txn->space;
+	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(phys) || phys + size < phys)
+		return -EINVAL;
+	ret = pgtlib_check_range(op.space, va, size) ?: pgtlib_check_prot(prot);
+	if (ret)
+		return ret;
+	op.prot = pgtlib_arch_pgprot(prot);
+
+	return pgtlib_op_run(&op, pgtlib_hole_bound(va, va + size) +
+			     pgtlib_split_bound(va) +
+			     pgtlib_split_bound(va + size));
+}
+EXPORT_SYMBOL_GPL(pgtlib_map);
+
+/**
+ * pgtlib_map_pages() - map an array of pages at consecutive addresses
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @pages: @nr_pages pages, none NULL
+ * @nr_pages: pages to map
+ * @prot: %PGTLIB_PROT_* bits; %PGTLIB_PROT_READ is required
+ * @flags: %PGTLIB_MAP_REPLACE to replace leaves already in the range
+ *
+ * Maps each page with a PTE, as vmap() does. Fails without changing any
+ * translation.
+ *
+ * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
+ * Return: as pgtlib_map(); -EINVAL also for a NULL page.
+ */
+int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
+		     struct page **pages, unsigned int nr_pages,
+		     unsigned int prot, unsigned int flags)
+{
+	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
+	struct pgtlib_op op = {
+		.txn = txn,
+		.kind = PGTLIB_OP_MAP,
+		.flags = flags | PGTLIB_MAP_BASE_PAGES,
+		.start = va,
+		.end = va + size,
+		.pages = pages,
+	};
+	unsigned int i;
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	op.space = txn->space;
+	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
+		return -EINVAL;
+	for (i = 0; i < nr_pages; i++)
+		if (!pages[i])
+			return -EINVAL;
+	ret = pgtlib_check_range(op.space, va, size) ?: pgtlib_check_prot(prot);
+	if (ret)
+		return ret;
+	op.prot = pgtlib_arch_pgprot(prot);
+
+	return pgtlib_op_run(&op, pgtlib_hole_bound(va, va + size) +
+			     pgtlib_split_bound(va) +
+			     pgtlib_split_bound(va + size));
+}
+EXPORT_SYMBOL_GPL(pgtlib_map_pages);
+
+/**
+ * pgtlib_unmap() - remove every translation in a range
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ *
+ * Huge leaves the range covers only in part are split first. Tables the
+ * range covers entirely and that pgtlib allocated are freed after the
+ * transaction's flush (but kept in a %PGTLIB_TXN_NOALLOC transaction).
+ * Holes in the range are not an error.
+ *
+ * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
+ * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
+ * -ENOMEM if a split needed a table that could not be had.
+ */
+int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
+{
+	struct pgtlib_op op = {
+		.txn = txn,
+		.kind = PGTLIB_OP_UNMAP,
+		.start = va,
+		.end = va + size,
+	};
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	op.space = txn->space;
+	ret = pgtlib_check_range(op.space, va, size);
+	if (ret)
+		return ret;
+	return pgtlib_op_run(&op, pgtlib_split_bound(va) +
+			     pgtlib_split_bound(va + size));
+}
+EXPORT_SYMBOL_GPL(pgtlib_unmap);
+
+/**
+ * pgtlib_protect() - change the protection of the leaves in a range
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @set: %PGTLIB_PROT_* bits to set
+ * @clear: %PGTLIB_PROT_* bits to clear
+ *
+ * Splits a huge leaf only where the range covers part of it. Holes in the
+ * range are skipped. The result can never be writable and executable:
+ * setting %PGTLIB_PROT_WRITE requires clearing %PGTLIB_PROT_EXEC and vice
+ * versa. Setting one cache mode clears the other.
+ *
+ * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
+ * Return: 0; -EINVAL for bad bits (clearing %PGTLIB_PROT_READ, a bit both
+ * set and cleared, bits the architecture cannot express, a possible W+X
+ * result) or a bad range; -ERANGE, -EPERM as pgtlib_map(); -EOPNOTSUPP for
+ * a cache-mode change of a live space that needs break-before-make;
+ * -ENOMEM if a split needed a table that could not be had.
+ */
+int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
+		   unsigned long size, unsigned int set, unsigned int clear)
+{
+	struct pgtlib_op op = {
+		.txn = txn,
+		.kind = PGTLIB_OP_PROTECT,
+		.start = va,
+		.end = va + size,
+	};
+	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	op.space = txn->space;
+	if ((set | clear) & ~PGTLIB_ARCH_PROT_SUPPORTED || (set & clear) ||
+	    (clear & PGTLIB_PROT_READ) || (set & cache) == cache)
+		return -EINVAL;
+	if (((set & PGTLIB_PROT_WRITE) && !(clear & PGTLIB_PROT_EXEC)) ||
+	    ((set & PGTLIB_PROT_EXEC) && !(clear & PGTLIB_PROT_WRITE)))
+		return -EINVAL;
+	ret = pgtlib_check_range(op.space, va, size);
+	if (ret)
+		return ret;
+	if (PGTLIB_ARCH_NEEDS_BBM && ((set | clear) & cache) &&
+	    (op.space->flags & PGTLIB_SPACE_LIVE))
+		return -EOPNOTSUPP;
+	if (set & cache)
+		clear |= cache & ~set;
+	pgtlib_arch_prot_masks(set, clear, &op.set_mask, &op.clear_mask);
+
+	return pgtlib_op_run(&op, pgtlib_split_bound(va) +
+			     pgtlib_split_bound(va + size));
+}
+EXPORT_SYMBOL_GPL(pgtlib_protect);
+
+/**
+ * pgtlib_collapse() - restore huge leaves in a range
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ *
+ * Every table that the range covers entirely, that pgtlib allocated, and
+ * whose entries map one contiguous range aligned to a huge leaf's size
+ * with one protection, is replaced by that huge leaf, bottom-up. The
+ * table is freed after the transaction's flush.
+ *
+ * Return: 0 (also when nothing could be collapsed); -EINVAL, -ERANGE or
+ * -EPERM for a bad range as pgtlib_map().
+ */
+int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
+		    unsigned long size)
+{
+	struct pgtlib_op op = {
+		.txn = txn,
+		.kind = PGTLIB_OP_COLLAPSE,
+		.start = va,
+		.end = va + size,
+	};
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	op.space = txn->space;
+	ret = pgtlib_check_range(op.space, va, size);
+	if (ret)
+		return ret;
+	return pgtlib_op_run(&op, 0);
+}
+EXPORT_SYMBOL_GPL(pgtlib_collapse);
+
+/**
+ * pgtlib_reserve() - prepare a range for changes that may not allocate
+ * @space: the space
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @gfp: allocation flags; the call may sleep if they allow it
+ *
+ * Installs every table that mapping the range with PTEs needs, and keeps
+ * as spares the tables that splitting the huge leaves in the range needs.
+ * A %PGTLIB_TXN_NOALLOC transaction can then map, unmap and protect any
+ * part of the range without allocating. Undo with pgtlib_unreserve().
+ *
+ * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
+ * -ENOMEM with nothing reserved.
+ */
+int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
+		   unsigned long size, gfp_t gfp)
+{
+	struct pgtlib_txn txn;
+	struct pgtlib_op op = {
+		.txn = &txn,
+		.space = space,
+		.kind = PGTLIB_OP_RESERVE,
+		.start = va,
+		.end = va + size,
+	};
+	unsigned long need;
+	LIST_HEAD(extra);
+	int ret;
+
+	ret = pgtlib_check_range(space, va, size);
+	if (ret)
+		return ret;
+
+	pgtlib_txn_begin(&txn, space, 0);
+	txn.gfp = gfp;
+	need = pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va, va + size,
+				   false);
+	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra);
+	op.reserve_extra = 0;
+	if (!ret)
+		ret = pgtlib_op_run(&op, need);
+	if (ret) {
+		pgtlib_tables_release(&txn, &extra, false);
+	} else {
+		unsigned long n = list_count_nodes(&extra);
+
+		spin_lock(space->lock);
+		list_splice(&extra, &space->spare);
+		space->nr_spare += n;
+		space->nr_reserved += n;
+		spin_unlock(space->lock);
+	}
+	pgtlib_txn_commit(&txn);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pgtlib_reserve);
+
+/**
+ * pgtlib_unreserve() - release what pgtlib_reserve() kept for a range
+ * @space: the space
+ * @va: the @va given to pgtlib_reserve()
+ * @size: the @size given to pgtlib_reserve()
+ *
+ * The spare tables kept for splits in the range are released. Tables
+ * installed in the range stay until an allocating transaction unmaps it.
+ */
+void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
+		      unsigned long size)
+{
+	struct pgtlib_txn txn;
+	struct pgtlib_op op = {
+		.txn = &txn,
+		.space = space,
+		.kind = PGTLIB_OP_RESERVE,
+	};
+	LIST_HEAD(none);
+
+	if (pgtlib_check_range(space, va, size))
+		return;
+	pgtlib_txn_begin(&txn, space, 0);
+	pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va, va + size, false);
+	spin_lock(space->lock);
+	space->nr_reserved -= min(space->nr_reserved, op.reserve_extra);
+	spin_unlock(space->lock);
+	/* Trims the spares down to the cache size. */
+	pgtlib_tables_release(&txn, &none, false);
+	pgtlib_txn_commit(&txn);
+}
+EXPORT_SYMBOL_GPL(pgtlib_unreserve);

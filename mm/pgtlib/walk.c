@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgtlib walker: report the leaves and holes of a range, level by level.
+ */
+#include <linux/export.h>
+#include <linux/mm.h>
+
+#include "internal.h"
+
+struct pgtlib_walker {
+	struct pgtlib_space *space;
+	pgtlib_walk_fn fn;
+	void *arg;
+};
+
+static int pgtlib_report(struct pgtlib_walker *w, unsigned int level,
+			 unsigned long val, unsigned long addr,
+			 unsigned long next)
+{
+	struct pgtlib_leaf leaf = {
+		.va = addr,
+		.size = next - addr,
+		.level = level,
+	};
+
+	if (val) {
+		unsigned long base = addr & ~(pgtlib_level_size(level) - 1);
+
+		leaf.present = true;
+		leaf.phys = PFN_PHYS(pgtlib_entry_pfn(level, val)) + addr - base;
+		leaf.prot = pgtlib_arch_prot_decode(pgtlib_arch_leaf_prot(level,
+									  val));
+	}
+	return w->fn(&leaf, w->arg);
+}
+
+static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
+			     void *parent, unsigned long addr,
+			     unsigned long end)
+{
+	void *ep = pgtlib_entry_offset(w->space, level, parent, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		unsigned long val;
+
+		next = pgtlib_entry_end(level, addr, end);
+		if (pgtlib_level_folded(level)) {
+			ret = pgtlib_walk_level(w, level - 1, ep, addr, next);
+		} else {
+			val = pgtlib_entry_read(level, ep);
+			if (pgtlib_entry_none(level, val))
+				ret = pgtlib_report(w, level, 0, addr, next);
+			else if (level == PGTLIB_LEVEL_PTE ||
+				 pgtlib_entry_leaf(level, val))
+				ret = pgtlib_report(w, level, val, addr, next);
+			else
+				ret = pgtlib_walk_level(w, level - 1, ep, addr,
+							next);
+		}
+		if (ret)
+			return ret;
+		ep = pgtlib_entry_next(ep);
+		addr = next;
+	} while (addr != end);
+	return 0;
+}
+
+/**
+ * pgtlib_walk() - report every leaf and hole of a range
+ * @space: the space
+ * @start: first address, page aligned
+ * @end: end address (exclusive), page aligned
+ * @fn: called for each leaf and each hole, in address order, with the
+ *	entry clipped to [@start, @end); a huge leaf is reported once
+ * @arg: passed to @fn
+ *
+ * The walk descends each table once; it never restarts from the top for
+ * the next entry. @fn runs under the space's lock and must not sleep.
+ *
+ * Return: 0; the first non-zero value @fn returned; -EINVAL, -ERANGE for a
+ * bad range.
+ */
+int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
+		unsigned long end, pgtlib_walk_fn fn, void *arg)
+{
+	struct pgtlib_walker w = { .space = space, .fn = fn, .arg = arg };
+	int ret;
+
+	if (end <= start)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end))
+		return -EINVAL;
+	if (start < space->start || end - 1 > space->end - 1)
+		return -ERANGE;
+
+	spin_lock(space->lock);
+	ret = pgtlib_walk_level(&w, PGTLIB_LEVEL_PGD, NULL, start, end);
+	spin_unlock(space->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pgtlib_walk);
+
+static int pgtlib_query_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	*(struct pgtlib_leaf *)arg = *leaf;
+	return 1;
+}
+
+/**
+ * pgtlib_query() - look up the translation of one address
+ * @space: the space
+ * @va: the address
+ * @leaf: filled in: the leaf (or hole) covering @va, unclipped, with
+ *	@leaf->phys the output address of @va itself
+ *
+ * Return: 0 if @va is mapped; -ENOENT if it is a hole (@leaf describes the
+ * hole); -ERANGE if @va is outside the space.
+ */
+int pgtlib_query(struct pgtlib_space *space, unsigned long va,
+		 struct pgtlib_leaf *leaf)
+{
+	struct pgtlib_leaf found;
+	unsigned long page = va & PAGE_MASK;
+	unsigned long base, offset = va & ~PAGE_MASK;
+	int ret;
+
+	ret = pgtlib_walk(space, page, page + PAGE_SIZE, pgtlib_query_fn,
+			  &found);
+	if (ret < 0)
+		return ret;
+
+	base = va & ~(pgtlib_level_size(found.level) - 1);
+	*leaf = found;
+	leaf->va = base;
+	leaf->size = pgtlib_level_size(found.level);
+	if (!found.present)
+		return -ENOENT;
+	leaf->phys = found.phys + offset;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pgtlib_query);
