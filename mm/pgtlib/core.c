@@ -114,11 +114,12 @@ static void pgtlib_free_list(struct list_head *list, struct pgtlib_stats *stats)
 
 /*
  * Take @nr table pages for one operation: from the space's spares first
- * (reserved ones only for a transaction that may not allocate), then from
- * the page allocator. Either all @nr pages are on @list, or none are.
+ * (reserved ones only for a transaction that may not allocate), then, if
+ * @may_alloc, from the page allocator. Either all @nr pages are on @list,
+ * or none are.
  */
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
-			unsigned long nr)
+			unsigned long nr, bool may_alloc)
 {
 	struct pgtlib_space *space = txn->space;
 	bool noalloc = txn->flags & PGTLIB_TXN_NOALLOC;
@@ -142,7 +143,7 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 
 	if (got == nr)
 		return 0;
-	if (noalloc)
+	if (noalloc || !may_alloc)
 		goto fail;
 
 	might_alloc(txn->gfp);

@@ -73,8 +73,8 @@ struct pgtlib_space {
 	unsigned long start;
 	unsigned long end;
 	unsigned int flags;
-	spinlock_t *lock;
-	spinlock_t own_lock;
+	spinlock_t *lock;		/* see the kernel-doc above */
+	spinlock_t own_lock;		/* @lock of a created space */
 	struct list_head spare;
 	unsigned long nr_spare;
 	unsigned long nr_reserved;
@@ -92,14 +92,21 @@ struct pgtlib_space {
  * Entries are handled as raw unsigned long values; every test of their bits
  * goes through the pXd_*() helpers or <asm/pgtlib.h>, never open-coded.
  */
+/*
+ * A level the kernel folds away: when the level below has one entry per
+ * table (asm-generic/pgtable-nopXd.h, or x86 and arm64 running with fewer
+ * levels than configured), the entries of @level are dummies (pXd_none()
+ * is always false, pXd_populate() does nothing) and the level below's
+ * helpers work on the slot in @level's table.
+ */
 static inline bool pgtlib_level_folded(unsigned int level)
 {
 	switch (level) {
-	case PGTLIB_LEVEL_PMD:
-		return PTRS_PER_PMD == 1;
 	case PGTLIB_LEVEL_PUD:
-		return PTRS_PER_PUD == 1;
+		return PTRS_PER_PMD == 1;
 	case PGTLIB_LEVEL_P4D:
+		return PTRS_PER_PUD == 1;
+	case PGTLIB_LEVEL_PGD:
 		return PTRS_PER_P4D == 1;
 	default:
 		return false;
@@ -278,7 +285,7 @@ int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
 bool pgtlib_table_is_ours(void *table);
 
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
-			unsigned long nr);
+			unsigned long nr, bool may_alloc);
 void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			   bool keep_all);
 void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list);
@@ -286,5 +293,8 @@ void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
 void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			  unsigned long end);
 void pgtlib_txn_flush(struct pgtlib_txn *txn);
+
+struct seq_file;
+int pgtlib_bench_show(struct seq_file *m, void *v);
 
 #endif /* _MM_PGTLIB_INTERNAL_H */

@@ -188,6 +188,37 @@ static unsigned long pgtlib_split_bound(unsigned long addr)
 	return n;
 }
 
+/* Exact count of the tables pgtlib_op_split_at(@addr) installs. */
+static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
+					 unsigned long addr)
+{
+	unsigned int level = PGTLIB_LEVEL_PGD, k;
+	unsigned long n = 0;
+	void *ep = NULL;
+
+	if (addr <= op->space->start || addr >= op->space->end)
+		return 0;
+
+	for (; level > PGTLIB_LEVEL_PTE; level--) {
+		unsigned long val;
+
+		ep = pgtlib_entry_offset(op->space, level, ep, addr);
+		if (pgtlib_level_folded(level))
+			continue;
+		val = pgtlib_entry_read(level, ep);
+		if (pgtlib_entry_none(level, val))
+			return 0;
+		if (!pgtlib_entry_leaf(level, val))
+			continue;
+		/* Each split leaves a smaller leaf that may need splitting. */
+		for (k = level; k > PGTLIB_LEVEL_PTE; k--)
+			if (!IS_ALIGNED(addr, pgtlib_level_size(k)))
+				n++;
+		return n;
+	}
+	return 0;
+}
+
 /* Upper bound of the tables needed to map [start, end) where none exist. */
 static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
 {
@@ -202,6 +233,18 @@ static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
 		n += ((end - 1) >> shift) - (start >> shift) + 1;
 	}
 	return n;
+}
+
+/* Tables that splitting a leaf at @level down to PTEs over [addr, next) takes. */
+static unsigned long pgtlib_split_all(unsigned int level, unsigned long addr,
+				      unsigned long next)
+{
+	unsigned int shift;
+
+	if (level == PGTLIB_LEVEL_PMD)
+		return 1;
+	shift = pgtlib_level_shift(level - 1);
+	return 1 + ((next - 1) >> shift) - (addr >> shift) + 1;
 }
 
 /* Exact count of the tables a MAP or RESERVE of [addr, end) installs. */
@@ -240,8 +283,9 @@ static unsigned long pgtlib_count_tables(struct pgtlib_op *op,
 							 addr, next, true);
 		} else if (pgtlib_entry_leaf(level, val)) {
 			if (op->kind == PGTLIB_OP_RESERVE)
-				op->reserve_extra += 1 + (level > PGTLIB_LEVEL_PMD ?
-					((next - addr - 1) >> pgtlib_level_shift(level - 1)) + 1 : 0);
+				op->reserve_extra += pgtlib_split_all(level,
+								      addr,
+								      next);
 		} else {
 			n += pgtlib_count_tables(op, level - 1, ep, addr, next,
 						 false);
@@ -265,8 +309,8 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 	bool emptied;
 	void *table;
 
-	if (op->kind == PGTLIB_OP_MAP && pgtlib_op_can_leaf(op, level, addr,
-							     next)) {
+	if (op->kind == PGTLIB_OP_MAP &&
+	    pgtlib_op_can_leaf(op, level, addr, next)) {
 		pgtlib_entry_write(level, ep, addr,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_op_pfn(op, addr),
@@ -546,19 +590,23 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	op->split_hi = 0;
 	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 
-	ret = pgtlib_tables_claim(txn, &op->tables, bound);
+	/*
+	 * Spares covering the upper bound save a walk; otherwise count what
+	 * the range really lacks and allocate only that.
+	 */
+	ret = pgtlib_tables_claim(txn, &op->tables, bound, false);
 	if (ret) {
 		unsigned long exact = 0;
 
 		if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
 			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
 						    op->start, op->end, false);
-		if (op->kind != PGTLIB_OP_RESERVE)
-			exact += pgtlib_split_bound(op->start) +
-				 pgtlib_split_bound(op->end);
-		if (exact >= bound)
-			return ret;
-		ret = pgtlib_tables_claim(txn, &op->tables, exact);
+		if (op->kind != PGTLIB_OP_RESERVE &&
+		    op->kind != PGTLIB_OP_COLLAPSE)
+			exact += pgtlib_count_splits(op, op->start) +
+				 pgtlib_count_splits(op, op->end);
+		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
+					  true);
 		if (ret)
 			return ret;
 	}
@@ -890,7 +938,7 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 	txn.gfp = gfp;
 	need = pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va, va + size,
 				   false);
-	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra);
+	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra, true);
 	op.reserve_extra = 0;
 	if (!ret)
 		ret = pgtlib_op_run(&op, need);

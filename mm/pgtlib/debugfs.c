@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgtlib debugfs interface, for the selftests and the report:
+ *
+ *   /sys/kernel/debug/pgtlib/stats     global counters and table pages
+ *   /sys/kernel/debug/pgtlib/selftest  reading it maps, checks and unmaps
+ *                                      live kernel mappings, one line each
+ *   /sys/kernel/debug/pgtlib/bench     reading it runs the benchmark
+ */
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+static int pgtlib_stats_show(struct seq_file *m, void *v)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pgtlib_stats s;
+	unsigned long spare;
+
+	pgtlib_global_stats(&s);
+	spin_lock(kernel->lock);
+	spare = kernel->nr_spare;
+	spin_unlock(kernel->lock);
+
+	seq_printf(m, "pages_mapped %lu\n", s.pages_mapped);
+	seq_printf(m, "pages_unmapped %lu\n", s.pages_unmapped);
+	seq_printf(m, "pages_protected %lu\n", s.pages_protected);
+	seq_printf(m, "leaves_split %lu\n", s.leaves_split);
+	seq_printf(m, "leaves_collapsed %lu\n", s.leaves_collapsed);
+	seq_printf(m, "tables_allocated %lu\n", s.tables_allocated);
+	seq_printf(m, "tables_freed %lu\n", s.tables_freed);
+	seq_printf(m, "flushes %lu\n", s.flushes);
+	seq_printf(m, "full_flushes %lu\n", s.full_flushes);
+	seq_printf(m, "pages_invalidated %lu\n", s.pages_invalidated);
+	seq_printf(m, "kernel_tables %lu\n", pgtlib_space_nr_tables(kernel));
+	seq_printf(m, "kernel_spare_tables %lu\n", spare);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtlib_stats);
+
+struct pgtlib_selftest {
+	struct seq_file *m;
+	unsigned int nr;
+	unsigned int failed;
+};
+
+static void pgtlib_check(struct pgtlib_selftest *t, bool ok, const char *what)
+{
+	t->nr++;
+	if (!ok)
+		t->failed++;
+	seq_printf(t->m, "%s %u %s\n", ok ? "ok" : "not ok", t->nr, what);
+}
+
+/* 512 pages mapped at a 2M-aligned address of a vmalloc area. */
+static void pgtlib_selftest_live(struct pgtlib_selftest *t)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	unsigned long tables = pgtlib_space_nr_tables(kernel);
+	const unsigned int nr = PTRS_PER_PTE;
+	struct page **pages;
+	struct vm_struct *area;
+	struct pgtlib_leaf leaf;
+	struct pgtlib_txn txn;
+	unsigned long va, byte;
+	unsigned int i;
+	bool ok;
+	int ret;
+
+	pages = kcalloc(nr, sizeof(*pages), GFP_KERNEL);
+	area = get_vm_area(2 * PMD_SIZE, VM_MAP);
+	if (!pages || !area)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i])
+			goto out;
+	}
+	va = ALIGN((unsigned long)area->addr, PMD_SIZE);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	ret = pgtlib_map_pages(&txn, va, pages, nr,
+			       PGTLIB_PROT_READ | PGTLIB_PROT_WRITE, 0);
+	pgtlib_txn_commit(&txn);
+	pgtlib_check(t, !ret && txn.stats.pages_mapped == nr,
+		     "map_pages maps 512 pages");
+	pgtlib_check(t, txn.stats.flushes == 0,
+		     "mapping into holes issues no flush");
+
+	ok = true;
+	for (i = 0; i < nr && !ret; i++) {
+		memset((void *)(va + i * PAGE_SIZE), i & 0xff, 8);
+		ok &= *(u8 *)page_address(pages[i]) == (i & 0xff);
+	}
+	pgtlib_check(t, !ret && ok,
+		     "bytes written through the mapping are in the pages");
+
+	ret = pgtlib_query(kernel, va + 7 * PAGE_SIZE, &leaf);
+	pgtlib_check(t, !ret && leaf.level == PGTLIB_LEVEL_PTE &&
+		     leaf.phys == PFN_PHYS(page_to_pfn(pages[7])) &&
+		     leaf.prot == (PGTLIB_PROT_READ | PGTLIB_PROT_WRITE),
+		     "query reads back the PTE");
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	ret = pgtlib_protect(&txn, va, nr * PAGE_SIZE, 0, PGTLIB_PROT_WRITE);
+	pgtlib_txn_commit(&txn);
+	byte = 1;
+	pgtlib_check(t, !ret && txn.stats.flushes == 1 &&
+		     copy_to_kernel_nofault((void *)va, &byte, 1) == -EFAULT,
+		     "protect read-only: one flush, writes fault");
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	for (i = 0; i < nr; i += 64)
+		ret |= pgtlib_unmap(&txn, va + i * PAGE_SIZE, 64 * PAGE_SIZE);
+	pgtlib_txn_commit(&txn);
+	pgtlib_check(t, !ret && txn.stats.flushes == 1 &&
+		     txn.stats.pages_unmapped == nr,
+		     "eight unmaps in one transaction: one flush");
+	pgtlib_check(t, copy_from_kernel_nofault(&byte, (void *)va, 1) == -EFAULT,
+		     "reads fault after unmap");
+	pgtlib_check(t, pgtlib_space_nr_tables(kernel) == tables,
+		     "table pages back to their starting count");
+out:
+	if (area)
+		free_vm_area(area);
+	if (pages)
+		for (i = 0; i < nr; i++)
+			if (pages[i])
+				__free_page(pages[i]);
+	kfree(pages);
+}
+
+static int pgtlib_selftest_show(struct seq_file *m, void *v)
+{
+	struct pgtlib_selftest t = { .m = m };
+
+	pgtlib_selftest_live(&t);
+	seq_printf(m, "total %u failed %u\n", t.nr, t.failed);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtlib_selftest);
+DEFINE_SHOW_ATTRIBUTE(pgtlib_bench);
+
+static int __init pgtlib_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("pgtlib", NULL);
+
+	debugfs_create_file("stats", 0400, dir, NULL, &pgtlib_stats_fops);
+	debugfs_create_file("selftest", 0400, dir, NULL,
+			    &pgtlib_selftest_fops);
+	debugfs_create_file("bench", 0400, dir, NULL, &pgtlib_bench_fops);
+	return 0;
+}
+late_initcall(pgtlib_debugfs_init);
