@@ -10,6 +10,7 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <asm/pgalloc.h>
@@ -22,18 +23,8 @@
 
 static struct pgtlib_space pgtlib_kernel;
 
-static struct {
-	atomic_long_t pages_mapped;
-	atomic_long_t pages_unmapped;
-	atomic_long_t pages_protected;
-	atomic_long_t leaves_split;
-	atomic_long_t leaves_collapsed;
-	atomic_long_t tables_allocated;
-	atomic_long_t tables_freed;
-	atomic_long_t flushes;
-	atomic_long_t full_flushes;
-	atomic_long_t pages_invalidated;
-} pgtlib_totals;
+/* Summed over finished transactions; per CPU so that commit stays cheap. */
+static DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 
 /**
  * pgtlib_level_size() - bytes an entry at @level maps
@@ -124,8 +115,9 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 	struct pgtlib_space *space = txn->space;
 	bool noalloc = txn->flags & PGTLIB_TXN_NOALLOC;
 	unsigned long avail, got = 0;
-	LIST_HEAD(fresh);
 
+	if (!nr)
+		return 0;
 	spin_lock(space->lock);
 	avail = space->nr_spare;
 	if (!noalloc)
@@ -172,7 +164,15 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 	struct page *page, *next;
 	LIST_HEAD(excess);
 
+	if (list_empty(list) && space->nr_spare <=
+	    space->nr_reserved + PGTLIB_SPARE_CACHE)
+		return;
 	spin_lock(space->lock);
+	/* Trim spares left over by pgtlib_unreserve() too. */
+	while (space->nr_spare > space->nr_reserved + PGTLIB_SPARE_CACHE) {
+		list_move(space->spare.next, &excess);
+		space->nr_spare--;
+	}
 	list_for_each_entry_safe(page, next, list, lru) {
 		if (!keep_all &&
 		    space->nr_spare >= space->nr_reserved + PGTLIB_SPARE_CACHE) {
@@ -353,7 +353,7 @@ static void pgtlib_free_tables(struct pgtlib_space *space, unsigned int level,
 		pgtlib_table_free(virt_to_page(pgtlib_entry_table(space, level,
 								  ep, addr)));
 		atomic_long_dec(&space->nr_tables);
-		atomic_long_inc(&pgtlib_totals.tables_freed);
+		this_cpu_inc(pgtlib_totals.tables_freed);
 skip:
 		ep += sizeof(pgd_t);
 		addr = next;
@@ -378,7 +378,7 @@ void pgtlib_space_destroy(struct pgtlib_space *space)
 	list_for_each_entry_safe(page, next, &space->spare, lru) {
 		list_del(&page->lru);
 		pgtlib_table_free(page);
-		atomic_long_inc(&pgtlib_totals.tables_freed);
+		this_cpu_inc(pgtlib_totals.tables_freed);
 	}
 	WARN_ON(atomic_long_read(&space->nr_tables));
 	free_page((unsigned long)space->pgd);
@@ -487,25 +487,32 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 static void pgtlib_txn_end(struct pgtlib_txn *txn)
 {
 	struct pgtlib_stats *s = &txn->stats;
+	struct page *page;
 
 	if (WARN_ON_ONCE(!txn->open))
 		return;
 
 	pgtlib_txn_flush(txn);
-	/* No CPU can walk the removed tables any more: recycle them. */
+	/*
+	 * No CPU can walk the removed tables any more: recycle them. A table
+	 * replaced by a collapse still holds its leaves; spares must be empty
+	 * tables.
+	 */
+	list_for_each_entry(page, &txn->free_tables, lru)
+		clear_page(page_address(page));
 	pgtlib_tables_release(txn, &txn->free_tables,
 			      txn->flags & PGTLIB_TXN_NOALLOC);
 
-	atomic_long_add(s->pages_mapped, &pgtlib_totals.pages_mapped);
-	atomic_long_add(s->pages_unmapped, &pgtlib_totals.pages_unmapped);
-	atomic_long_add(s->pages_protected, &pgtlib_totals.pages_protected);
-	atomic_long_add(s->leaves_split, &pgtlib_totals.leaves_split);
-	atomic_long_add(s->leaves_collapsed, &pgtlib_totals.leaves_collapsed);
-	atomic_long_add(s->tables_allocated, &pgtlib_totals.tables_allocated);
-	atomic_long_add(s->tables_freed, &pgtlib_totals.tables_freed);
-	atomic_long_add(s->flushes, &pgtlib_totals.flushes);
-	atomic_long_add(s->full_flushes, &pgtlib_totals.full_flushes);
-	atomic_long_add(s->pages_invalidated, &pgtlib_totals.pages_invalidated);
+	this_cpu_add(pgtlib_totals.pages_mapped, s->pages_mapped);
+	this_cpu_add(pgtlib_totals.pages_unmapped, s->pages_unmapped);
+	this_cpu_add(pgtlib_totals.pages_protected, s->pages_protected);
+	this_cpu_add(pgtlib_totals.leaves_split, s->leaves_split);
+	this_cpu_add(pgtlib_totals.leaves_collapsed, s->leaves_collapsed);
+	this_cpu_add(pgtlib_totals.tables_allocated, s->tables_allocated);
+	this_cpu_add(pgtlib_totals.tables_freed, s->tables_freed);
+	this_cpu_add(pgtlib_totals.flushes, s->flushes);
+	this_cpu_add(pgtlib_totals.full_flushes, s->full_flushes);
+	this_cpu_add(pgtlib_totals.pages_invalidated, s->pages_invalidated);
 	txn->open = false;
 }
 
@@ -548,15 +555,22 @@ EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
  */
 void pgtlib_global_stats(struct pgtlib_stats *stats)
 {
-	stats->pages_mapped = atomic_long_read(&pgtlib_totals.pages_mapped);
-	stats->pages_unmapped = atomic_long_read(&pgtlib_totals.pages_unmapped);
-	stats->pages_protected = atomic_long_read(&pgtlib_totals.pages_protected);
-	stats->leaves_split = atomic_long_read(&pgtlib_totals.leaves_split);
-	stats->leaves_collapsed = atomic_long_read(&pgtlib_totals.leaves_collapsed);
-	stats->tables_allocated = atomic_long_read(&pgtlib_totals.tables_allocated);
-	stats->tables_freed = atomic_long_read(&pgtlib_totals.tables_freed);
-	stats->flushes = atomic_long_read(&pgtlib_totals.flushes);
-	stats->full_flushes = atomic_long_read(&pgtlib_totals.full_flushes);
-	stats->pages_invalidated = atomic_long_read(&pgtlib_totals.pages_invalidated);
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		struct pgtlib_stats *c = per_cpu_ptr(&pgtlib_totals, cpu);
+
+		stats->pages_mapped += READ_ONCE(c->pages_mapped);
+		stats->pages_unmapped += READ_ONCE(c->pages_unmapped);
+		stats->pages_protected += READ_ONCE(c->pages_protected);
+		stats->leaves_split += READ_ONCE(c->leaves_split);
+		stats->leaves_collapsed += READ_ONCE(c->leaves_collapsed);
+		stats->tables_allocated += READ_ONCE(c->tables_allocated);
+		stats->tables_freed += READ_ONCE(c->tables_freed);
+		stats->flushes += READ_ONCE(c->flushes);
+		stats->full_flushes += READ_ONCE(c->full_flushes);
+		stats->pages_invalidated += READ_ONCE(c->pages_invalidated);
+	}
 }
 EXPORT_SYMBOL_GPL(pgtlib_global_stats);

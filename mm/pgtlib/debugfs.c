@@ -125,8 +125,18 @@ static void pgtlib_selftest_live(struct pgtlib_selftest *t)
 		     "eight unmaps in one transaction: one flush");
 	pgtlib_check(t, copy_from_kernel_nofault(&byte, (void *)va, 1) == -EFAULT,
 		     "reads fault after unmap");
-	pgtlib_check(t, pgtlib_space_nr_tables(kernel) == tables,
-		     "table pages back to their starting count");
+	/* No single unmap covered the PTE table, so it stays. */
+	pgtlib_check(t, pgtlib_space_nr_tables(kernel) == tables + 1,
+		     "partial unmaps keep the PTE table");
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	ret = pgtlib_unmap(&txn, va, PMD_SIZE);
+	pgtlib_check(t, !ret && !list_empty(&txn.free_tables),
+		     "an unmap covering the table retires it until commit");
+	pgtlib_txn_commit(&txn);
+	pgtlib_check(t, txn.stats.flushes == 1 &&
+		     pgtlib_space_nr_tables(kernel) == tables,
+		     "table pages back to their starting count after the flush");
 out:
 	if (area)
 		free_vm_area(area);

@@ -188,9 +188,13 @@ static unsigned long pgtlib_split_bound(unsigned long addr)
 	return n;
 }
 
-/* Exact count of the tables pgtlib_op_split_at(@addr) installs. */
+/*
+ * Exact count of the tables pgtlib_op_split_at(@addr) installs after
+ * pgtlib_op_split_at(@before) ran (@before < @addr; 0: no such call).
+ */
 static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
-					 unsigned long addr)
+					 unsigned long addr,
+					 unsigned long before)
 {
 	unsigned int level = PGTLIB_LEVEL_PGD, k;
 	unsigned long n = 0;
@@ -198,6 +202,8 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 
 	if (addr <= op->space->start || addr >= op->space->end)
 		return 0;
+	if (before <= op->space->start)
+		before = 0;
 
 	for (; level > PGTLIB_LEVEL_PTE; level--) {
 		unsigned long val;
@@ -211,9 +217,17 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 		if (!pgtlib_entry_leaf(level, val))
 			continue;
 		/* Each split leaves a smaller leaf that may need splitting. */
-		for (k = level; k > PGTLIB_LEVEL_PTE; k--)
-			if (!IS_ALIGNED(addr, pgtlib_level_size(k)))
-				n++;
+		for (k = level; k > PGTLIB_LEVEL_PTE; k--) {
+			unsigned long size = pgtlib_level_size(k);
+
+			if (IS_ALIGNED(addr, size))
+				continue;
+			/* The split at @before already split this leaf. */
+			if (before && !IS_ALIGNED(before, size) &&
+			    ALIGN_DOWN(before, size) == ALIGN_DOWN(addr, size))
+				continue;
+			n++;
+		}
 		return n;
 	}
 	return 0;
@@ -484,6 +498,74 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
+ * The PTEs of [addr, end) in one table. Map, unmap and protect touch every
+ * PTE of a range, so they get a loop of their own rather than the generic
+ * per-entry dispatch of pgtlib_apply().
+ */
+static int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
+			     unsigned long addr, unsigned long end)
+{
+	unsigned long start = addr, done = 0;
+	bool flush = false;
+	pte_t pte;
+
+	switch (op->kind) {
+	case PGTLIB_OP_MAP:
+		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+			if (pte_present(ptep_get(ptep))) {
+				if (!(op->flags & PGTLIB_MAP_REPLACE)) {
+					op->fail_addr = addr;
+					break;
+				}
+				flush = true;
+			}
+			pte = __pte(pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+							pgtlib_op_pfn(op, addr),
+							op->prot));
+			set_pte_at(&init_mm, addr, ptep, pte);
+		}
+		op->txn->stats.pages_mapped += (addr - start) >> PAGE_SHIFT;
+		break;
+	case PGTLIB_OP_UNMAP:
+		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+			if (!pte_present(ptep_get(ptep)))
+				continue;
+			pte_clear(&init_mm, addr, ptep);
+			done++;
+		}
+		op->txn->stats.pages_unmapped += done;
+		flush = done;
+		break;
+	case PGTLIB_OP_PROTECT:
+		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+			pgprot_t old, new;
+
+			pte = ptep_get(ptep);
+			if (!pte_present(pte))
+				continue;
+			old = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE,
+						    pte_val(pte));
+			new = __pgprot((pgprot_val(old) &
+					~pgprot_val(op->clear_mask)) |
+				       pgprot_val(op->set_mask));
+			if (pgprot_val(new) == pgprot_val(old))
+				continue;
+			pte = __pte(pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+							pte_pfn(pte), new));
+			set_pte_at(&init_mm, addr, ptep, pte);
+			done++;
+		}
+		op->txn->stats.pages_protected += done;
+		flush = done;
+		break;
+	default:
+		return 0;
+	}
+	pgtlib_op_note(op, PGTLIB_LEVEL_PTE, start, addr, flush);
+	return addr == end ? 0 : -EEXIST;
+}
+
+/*
  * Apply @op to [addr, end) at @level, in the table that @parent points to.
  * *@emptied tells the caller whether every entry of [addr, end) is a hole
  * afterwards, so that a table the range covers can be freed without
@@ -498,6 +580,8 @@ static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
 	int ret = 0;
 
 	*emptied = true;
+	if (level == PGTLIB_LEVEL_PTE)
+		return pgtlib_apply_ptes(op, ep, addr, end);
 	do {
 		unsigned long val;
 		bool child_empty;
@@ -603,8 +687,8 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 						    op->start, op->end, false);
 		if (op->kind != PGTLIB_OP_RESERVE &&
 		    op->kind != PGTLIB_OP_COLLAPSE)
-			exact += pgtlib_count_splits(op, op->start) +
-				 pgtlib_count_splits(op, op->end);
+			exact += pgtlib_count_splits(op, op->start, 0) +
+				 pgtlib_count_splits(op, op->end, op->start);
 		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
 					  true);
 		if (ret)
@@ -628,13 +712,15 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	}
 	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&
 	    (op->flags & PGTLIB_MAP_REPLACE)) {
+		unsigned long unmapped = txn->stats.pages_unmapped;
+
 		/* Break before make: clear what is there and flush it first. */
 		op->kind = PGTLIB_OP_UNMAP;
 		op->keep_tables = true;
 		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			     &emptied);
 		pgtlib_txn_flush(txn);
-		txn->stats.pages_unmapped = 0;
+		txn->stats.pages_unmapped = unmapped;
 		op->kind = PGTLIB_OP_MAP;
 		op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 	}
