@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Parse harness/series.conf and check / order / export the pgtlib series.
+
+Usage:
+  series.py check  [--allow-missing]          check series.conf vs overlay
+  series.py order  [--allow-missing]          print overlay files in series
+                                              order (after the checks)
+  series.py export OUTDIR [--allow-missing]   write git format-patch series
+                                              (with cover letter) to OUTDIR
+
+The format of series.conf is documented at its top. The overlay is every
+file (tracked, or untracked and not ignored) under the top-level folders
+arch include mm lib tools Documentation, plus top-level *.patch files.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONF = os.path.join(TOP, "harness", "series.conf")
+COVER = os.path.join(TOP, "harness", "cover-letter.txt")
+BASE = os.environ.get("BASE", os.path.join(TOP, "build", "linux-base"))
+OVERLAY_DIRS = ["arch", "include", "mm", "lib", "tools", "Documentation"]
+DEFAULT_AUTHOR = ("pgtlib developers", "pgtlib@lists.example.org")
+KVER = "6.12.117"
+
+
+def fail(msg):
+    print("series: error: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def parse(path=CONF):
+    """Return a list of entries: dict(subject, files, body, line)."""
+    entries = []
+    with open(path) as f:
+        lines = [l.rstrip("\n") for l in f]
+    blocks, cur, start = [], [], None
+    for n, l in enumerate(lines, 1):
+        if l.startswith("#"):
+            continue
+        if l.strip() == "%%":
+            blocks.append((start, cur))
+            cur, start = [], None
+            continue
+        if start is None and l.strip() == "" and not cur:
+            continue
+        if start is None:
+            start = n
+        cur.append(l)
+    if cur:
+        blocks.append((start, cur))
+    for start, blk in blocks:
+        e = {"subject": None, "files": [], "body": "", "line": start}
+        i, in_files = 0, False
+        while i < len(blk) and blk[i].strip() != "":
+            l = blk[i]
+            if l.startswith("subject:"):
+                e["subject"] = l[len("subject:"):].strip()
+                in_files = False
+            elif l.startswith("files:"):
+                e["files"] += l[len("files:"):].split()
+                in_files = True
+            elif l[:1] in (" ", "\t") and in_files:
+                e["files"] += l.split()
+            else:
+                fail("%s:%d: unexpected header line: %r" % (CONF, start + i, l))
+            i += 1
+        body = "\n".join(blk[i:]).strip("\n")
+        e["body"] = body
+        if not e["subject"]:
+            fail("%s:%d: entry without 'subject:'" % (CONF, start))
+        if not e["files"]:
+            fail("%s:%d: entry '%s' without 'files:'" % (CONF, start, e["subject"]))
+        entries.append(e)
+    if not entries:
+        fail("no entries in " + CONF)
+    return entries
+
+
+def overlay_files():
+    """All overlay files present in the work tree (repo-relative paths)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", TOP, "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard", "--"] + OVERLAY_DIRS + [":(top,glob)*.patch"],
+            check=True, capture_output=True, text=True).stdout
+        files = sorted(set(p for p in out.split("\0") if p))
+    except (OSError, subprocess.CalledProcessError):
+        files = []
+        for d in OVERLAY_DIRS:
+            for root, _, names in os.walk(os.path.join(TOP, d)):
+                for n in names:
+                    files.append(os.path.relpath(os.path.join(root, n), TOP))
+        files += [n for n in os.listdir(TOP) if n.endswith(".patch")]
+        files = sorted(files)
+    return [p for p in files if os.path.isfile(os.path.join(TOP, p))]
+
+
+def kernel_path(p):
+    return p[:-len(".patch")] if p.endswith(".patch") else p
+
+
+def check(entries, allow_missing):
+    """Validate; return the list of (entry index, overlay path) to apply."""
+    errors, warnings = [], []
+    seen = {}
+    for i, e in enumerate(entries):
+        for p in e["files"]:
+            if p in seen:
+                errors.append("%s is listed in two entries: '%s' and '%s'"
+                              % (p, entries[seen[p]]["subject"], e["subject"]))
+            seen[p] = i
+    present = set(overlay_files())
+    for p in sorted(present):
+        if p not in seen:
+            errors.append("overlay file %s is not listed in any entry of "
+                          "harness/series.conf" % p)
+    result = []
+    for i, e in enumerate(entries):
+        for p in e["files"]:
+            full = os.path.join(TOP, p)
+            top = p.split("/")[0]
+            if not (top in OVERLAY_DIRS or ("/" not in p and p.endswith(".patch"))):
+                errors.append("%s (in '%s') is not an overlay path" % (p, e["subject"]))
+                continue
+            if not os.path.isfile(full):
+                msg = "%s (in '%s') does not exist" % (p, e["subject"])
+                if allow_missing:
+                    warnings.append(p)
+                else:
+                    errors.append(msg + " (use ALLOW_MISSING=1 / --allow-missing "
+                                  "while the code is being written)")
+                continue
+            kp = kernel_path(p)
+            inbase = os.path.exists(os.path.join(BASE, kp))
+            if p.endswith(".patch") and not inbase:
+                errors.append("%s patches %s, which is not in the base kernel"
+                              % (p, kp))
+            if not p.endswith(".patch") and inbase:
+                errors.append("%s exists in the base kernel: store changes to it "
+                              "as %s.patch" % (p, p))
+            result.append((i, p))
+    if warnings and not os.environ.get("SERIES_QUIET"):
+        print("series: warning: %d listed file(s) missing, skipped "
+              "(allow-missing): %s" % (len(warnings), " ".join(warnings)),
+              file=sys.stderr)
+    if errors:
+        for m in errors:
+            print("series: error: " + m, file=sys.stderr)
+        sys.exit(1)
+    return result
+
+
+def git(repo, *args, env=None, **kw):
+    return subprocess.run(["git", "-C", repo] + list(args), check=True,
+                          env=env, **kw)
+
+
+def author():
+    env = os.environ.get("PGTLIB_AUTHOR", "")
+    if "<" in env:
+        return env.split("<")[0].strip(), env.split("<")[1].rstrip(">").strip()
+
+    def cfg(k):
+        r = subprocess.run(["git", "-C", TOP, "config", k],
+                           capture_output=True, text=True)
+        return r.stdout.strip()
+    name, email = cfg("user.name"), cfg("user.email")
+    if name and email:
+        return name, email
+    return DEFAULT_AUTHOR
+
+
+def export(entries, files, outdir):
+    scratch = os.path.join(TOP, "build", "series-git")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    name, email = author()
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)
+    git(scratch, "init", "-q", "-b", "series")
+    git(scratch, "config", "user.name", name)
+    git(scratch, "config", "user.email", email)
+    git(scratch, "config", "core.autocrlf", "false")
+    # Base versions of every existing file the series touches.
+    for _, p in files:
+        kp = kernel_path(p)
+        src = os.path.join(BASE, kp)
+        if os.path.exists(src):
+            dst = os.path.join(scratch, kp)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "--allow-empty", "-m",
+        "base: Linux %s (files touched by the series)" % KVER, env=env)
+    git(scratch, "tag", "base")
+    for i, e in enumerate(entries):
+        mine = [p for j, p in files if j == i]
+        if not mine:
+            print("series: warning: entry %d '%s' has no files present - "
+                  "skipped" % (i + 1, e["subject"]), file=sys.stderr)
+            continue
+        for p in mine:
+            kp = kernel_path(p)
+            if p.endswith(".patch"):
+                r = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch",
+                                    "-r", "-", "-i", os.path.join(TOP, p)],
+                                   cwd=scratch, capture_output=True, text=True)
+                if r.returncode:
+                    sys.stderr.write(r.stdout + r.stderr)
+                    fail("%s does not apply (entry %d '%s')"
+                         % (p, i + 1, e["subject"]))
+            else:
+                dst = os.path.join(scratch, kp)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy2(os.path.join(TOP, p), dst)
+        git(scratch, "add", "-A")
+        msg = e["subject"] + "\n\n" + e["body"] + "\n"
+        git(scratch, "commit", "-q", "-s", "-F", "-", input=msg, text=True,
+            env=env)
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    git(scratch, "format-patch", "-q", "--cover-letter", "-o",
+        os.path.abspath(outdir), "base..HEAD", env=env)
+    # Fill in the cover letter.
+    cover = os.path.join(outdir, "0000-cover-letter.patch")
+    with open(COVER) as f:
+        tmpl = f.read()
+    subj, _, blurb = tmpl.partition("\n")
+    subj = subj.replace("Subject:", "").strip()
+    blurb = blurb.strip("\n").replace("@KVER@", KVER)
+    with open(cover) as f:
+        text = f.read()
+    text = text.replace("*** SUBJECT HERE ***", subj)
+    text = text.replace("*** BLURB HERE ***", blurb)
+    with open(cover, "w") as f:
+        f.write(text)
+    for n in sorted(os.listdir(outdir)):
+        print(os.path.join(outdir, n))
+
+
+def main():
+    args = sys.argv[1:]
+    allow = "--allow-missing" in args or os.environ.get("ALLOW_MISSING") == "1"
+    args = [a for a in args if a != "--allow-missing"]
+    if not args or args[0] not in ("check", "order", "export"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    entries = parse()
+    files = check(entries, allow)
+    if args[0] == "order":
+        for _, p in files:
+            print(p)
+    elif args[0] == "export":
+        if len(args) != 2:
+            fail("export needs OUTDIR")
+        export(entries, files, args[1])
+    else:
+        print("series: ok: %d entries, %d files" % (len(entries), len(files)))
+
+
+if __name__ == "__main__":
+    main()
