@@ -13,7 +13,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <asm/pgalloc.h>
+#include <linux/pgalloc.h>
 #include <asm/tlbflush.h>
 
 #include "internal.h"

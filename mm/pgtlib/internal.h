@@ -44,7 +44,7 @@
 #include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
-#include <asm/pgtable.h>
+#include <linux/pgtable.h>
 #include <asm/pgtlib.h>
 
 /*

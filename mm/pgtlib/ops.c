@@ -11,7 +11,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <asm/pgalloc.h>
+#include <linux/pgalloc.h>
 
 #include "internal.h"
 

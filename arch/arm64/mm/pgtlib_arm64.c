@@ -4,9 +4,14 @@
  * TLBI (FEAT_TLBIRANGE) where the CPUs have it.
  */
 #include <linux/mm.h>
-#include <asm/cpufeature.h>
+#include <linux/cpufeature.h>
 #include <asm/pgtlib.h>
 #include <asm/tlbflush.h>
+
+static unsigned long pgtlib_arm64_attr(pgprot_t prot)
+{
+	return pgprot_val(prot) & PTE_ATTRINDX_MASK;
+}
 
 pgprot_t pgtlib_arch_pgprot(unsigned int prot)
 {
@@ -34,16 +39,11 @@ unsigned int pgtlib_arch_prot_decode(pgprot_t pgprot)
 		prot |= PGTLIB_PROT_WRITE;
 	if (!(val & PTE_PXN))
 		prot |= PGTLIB_PROT_EXEC;
-	switch ((val & PTE_ATTRINDX_MASK) >> 2) {
-	case MT_DEVICE_nGnRnE:
+	val &= PTE_ATTRINDX_MASK;
+	if (val == pgtlib_arm64_attr(pgprot_noncached(__pgprot(0))))
 		prot |= PGTLIB_PROT_NOCACHE;
-		break;
-	case MT_NORMAL_NC:
+	else if (val == pgtlib_arm64_attr(pgprot_writecombine(__pgprot(0))))
 		prot |= PGTLIB_PROT_WC;
-		break;
-	default:
-		break;
-	}
 	return prot;
 }
 
@@ -66,10 +66,11 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 		s |= PTE_PXN;
 	if ((set | clear) & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) {
 		c |= PTE_ATTRINDX_MASK;
+		/* Device and Normal-NC memory: never executable. */
 		if (set & PGTLIB_PROT_NOCACHE)
-			s |= PTE_ATTRINDX(MT_DEVICE_nGnRnE) | PTE_PXN;
+			s |= pgprot_val(pgprot_noncached(__pgprot(0)));
 		else if (set & PGTLIB_PROT_WC)
-			s |= PTE_ATTRINDX(MT_NORMAL_NC) | PTE_PXN;
+			s |= pgprot_val(pgprot_writecombine(__pgprot(0)));
 		else
 			s |= PTE_ATTRINDX(MT_NORMAL);
 	}

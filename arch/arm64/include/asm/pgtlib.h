@@ -7,7 +7,7 @@
 #define _ASM_ARM64_PGTLIB_H
 
 #include <linux/pgtlib.h>
-#include <asm/pgtable.h>
+#include <linux/pgtable.h>
 
 #define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
 /* ARM ARM D8.16: a live output address or size change needs BBM. */

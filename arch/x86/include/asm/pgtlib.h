@@ -8,8 +8,8 @@
 #define _ASM_X86_PGTLIB_H
 
 #include <linux/pgtlib.h>
-#include <asm/cpufeature.h>
-#include <asm/pgtable.h>
+#include <linux/cpufeature.h>
+#include <linux/pgtable.h>
 
 #define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
 /* x86 may replace a present leaf directly, flushing afterwards. */
