@@ -30,8 +30,16 @@ fi
 
 ARGS=(run --arch="$KARCH" --kunitconfig="$KUNITCONFIG" --build_dir="$KDIR"
 	--jobs="$JOBS" --timeout=900 --make_options "CC=$KCC"
-	--kconfig_add CONFIG_SMP=y --qemu_args='-smp 2' --json="$JSON")
+	--kconfig_add CONFIG_SMP=y --json="$JSON")
 [ -n "$CROSS" ] && ARGS+=(--cross_compile="$CROSS")
+# x86_64: -cpu max gives PSE, GBPAGES (1G leaves) and LA57 (5-level paging),
+# so the pgtlib suites exercise every leaf size. arm64's QEMU config already
+# uses -cpu max.
+if [ "$KARCH" = x86_64 ]; then
+	ARGS+=(--qemu_args='-cpu max -smp 2')
+else
+	ARGS+=(--qemu_args='-smp 2')
+fi
 
 run_kunit() {
 	rm -f "$JSON"

@@ -657,6 +657,13 @@ static int pgtlib_check_prot(unsigned int prot)
 	return 0;
 }
 
+/* Operations that split the huge leaves their range covers in part. */
+static bool pgtlib_op_splits(struct pgtlib_op *op)
+{
+	return op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT ||
+	       (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE));
+}
+
 /*
  * Run @op: prepare (claim tables), then apply under the space's lock.
  * @bound is an upper bound of the tables apply installs; when the spares
@@ -678,15 +685,16 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	 * Spares covering the upper bound save a walk; otherwise count what
 	 * the range really lacks and allocate only that.
 	 */
-	ret = pgtlib_tables_claim(txn, &op->tables, bound, false);
+	ret = -ENOMEM;
+	if (bound <= READ_ONCE(space->nr_spare))
+		ret = pgtlib_tables_claim(txn, &op->tables, bound, false);
 	if (ret) {
 		unsigned long exact = 0;
 
 		if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
 			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
 						    op->start, op->end, false);
-		if (op->kind != PGTLIB_OP_RESERVE &&
-		    op->kind != PGTLIB_OP_COLLAPSE)
+		if (pgtlib_op_splits(op))
 			exact += pgtlib_count_splits(op, op->start, 0) +
 				 pgtlib_count_splits(op, op->end, op->start);
 		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
@@ -696,8 +704,7 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	}
 
 	spin_lock(space->lock);
-	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT ||
-	    (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))) {
+	if (pgtlib_op_splits(op)) {
 		pgtlib_op_split_at(op, op->start);
 		pgtlib_op_split_at(op, op->end);
 		/*
@@ -753,6 +760,15 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	return ret;
 }
 
+static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
+{
+	unsigned long n = pgtlib_hole_bound(op->start, op->end);
+
+	if (op->flags & PGTLIB_MAP_REPLACE)
+		n += pgtlib_split_bound(op->start) + pgtlib_split_bound(op->end);
+	return n;
+}
+
 /**
  * pgtlib_map() - map a physically contiguous range
  * @txn: an open transaction
@@ -799,9 +815,7 @@ int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 		return ret;
 	op.prot = pgtlib_arch_pgprot(prot);
 
-	return pgtlib_op_run(&op, pgtlib_hole_bound(va, va + size) +
-			     pgtlib_split_bound(va) +
-			     pgtlib_split_bound(va + size));
+	return pgtlib_op_run(&op, pgtlib_map_bound(&op));
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
@@ -850,9 +864,7 @@ int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		return ret;
 	op.prot = pgtlib_arch_pgprot(prot);
 
-	return pgtlib_op_run(&op, pgtlib_hole_bound(va, va + size) +
-			     pgtlib_split_bound(va) +
-			     pgtlib_split_bound(va + size));
+	return pgtlib_op_run(&op, pgtlib_map_bound(&op));
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 

@@ -1,0 +1,2310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for pgtlib, the library for editing kernel page tables.
+ *
+ * pgtlib_private: every operation at every level of a private space (one
+ *	that no CPU ever loads, so any physical address may be mapped), a
+ *	seeded random sequence checked against a reference model, injected
+ *	allocation failures, the no-allocation mode and accounting.
+ * pgtlib_kernel: live mappings in the kernel's own page table, inside a
+ *	vmalloc area of the test's own, checked by accessing them.
+ * pgtlib_errors: a table of bad arguments and the errors they give, each
+ *	checked to change nothing.
+ *
+ * Every result is read back through pgtlib_query(), pgtlib_walk() and the
+ * raw entry helpers of mm/pgtlib/internal.h, which descend the table as
+ * the MMU would.
+ */
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/sched/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/pgalloc.h>
+
+#include "../../mm/pgtlib/internal.h"
+
+#define PT_RO		PGTLIB_PROT_READ
+#define PT_RW		(PGTLIB_PROT_READ | PGTLIB_PROT_WRITE)
+#define PT_RX		(PGTLIB_PROT_READ | PGTLIB_PROT_EXEC)
+#define PT_CACHE	(PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)
+
+/* Output addresses of private spaces: never accessed, 1G aligned. */
+#define PT_PHYS		((phys_addr_t)SZ_1G)
+
+/* A private space covers two top-level entries from here. */
+static unsigned long pt_base(void)
+{
+	return round_up(PAGE_OFFSET, PGDIR_SIZE);
+}
+
+static unsigned long pt_end(void)
+{
+	return pt_base() + 2 * PGDIR_SIZE;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pt_destroy_action, pgtlib_space_destroy,
+			    struct pgtlib_space *);
+
+static struct pgtlib_space *pt_new_space(struct kunit *test,
+					 unsigned int flags)
+{
+	struct pgtlib_space *s;
+
+	s = pgtlib_space_create(pt_base(), pt_end(), flags, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_destroy_action,
+							s), 0);
+	return s;
+}
+
+/* Destroy @s now rather than at the end of the test. */
+static void pt_destroy(struct kunit *test, struct pgtlib_space *s)
+{
+	kunit_release_action(test, pt_destroy_action, s);
+}
+
+/* Table pages pgtlib holds, in page tables and as spares. */
+static long pt_global_tables(void)
+{
+	struct pgtlib_stats st;
+
+	pgtlib_global_stats(&st);
+	return st.tables_allocated - st.tables_freed;
+}
+
+/* One operation in a transaction of its own; @st gets its stats. */
+static int pt_end_txn(struct pgtlib_txn *txn, int ret,
+		      struct pgtlib_stats *st)
+{
+	if (ret)
+		pgtlib_txn_abort(txn);
+	else
+		pgtlib_txn_commit(txn);
+	if (st)
+		*st = txn->stats;
+	return ret;
+}
+
+static int pt_map(struct pgtlib_space *s, unsigned long va, phys_addr_t phys,
+		  unsigned long size, unsigned int prot, unsigned int flags,
+		  struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_map(&txn, va, phys, size, prot, flags),
+			  st);
+}
+
+static int pt_unmap(struct pgtlib_space *s, unsigned long va,
+		    unsigned long size, struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_unmap(&txn, va, size), st);
+}
+
+static int pt_protect(struct pgtlib_space *s, unsigned long va,
+		      unsigned long size, unsigned int set, unsigned int clear,
+		      struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_protect(&txn, va, size, set, clear), st);
+}
+
+static int pt_collapse(struct pgtlib_space *s, unsigned long va,
+		       unsigned long size, struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_collapse(&txn, va, size), st);
+}
+
+/*
+ * Descend @s to the entry that translates @va, as the MMU would: return
+ * its level and raw value (a leaf, or a hole), and where it lives.
+ */
+static unsigned int pt_raw(struct pgtlib_space *s, unsigned long va,
+			   unsigned long *valp, void **epp)
+{
+	unsigned int level = PGTLIB_LEVEL_PGD;
+	void *ep = NULL;
+
+	for (;; level--) {
+		unsigned long val;
+
+		ep = pgtlib_entry_offset(s, level, ep, va);
+		if (pgtlib_level_folded(level))
+			continue;
+		val = pgtlib_entry_read(level, ep);
+		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_none(level, val) ||
+		    pgtlib_entry_leaf(level, val)) {
+			*valp = val;
+			if (epp)
+				*epp = ep;
+			return level;
+		}
+	}
+}
+
+/* The table page that the entry at @level for @va points to, or NULL. */
+static struct page *pt_table_page(struct pgtlib_space *s, unsigned long va,
+				  unsigned int want)
+{
+	unsigned int level = PGTLIB_LEVEL_PGD;
+	void *ep = NULL;
+
+	for (; level > PGTLIB_LEVEL_PTE; level--) {
+		unsigned long val;
+
+		ep = pgtlib_entry_offset(s, level, ep, va);
+		if (pgtlib_level_folded(level))
+			continue;
+		val = pgtlib_entry_read(level, ep);
+		if (pgtlib_entry_none(level, val) || pgtlib_entry_leaf(level, val))
+			return NULL;
+		if (level == want)
+			return virt_to_page(pgtlib_entry_table(s, level, ep, va));
+	}
+	return NULL;
+}
+
+/* Tables that mapping one page installs below an empty entry at @level. */
+static unsigned long pt_path_tables(unsigned int level)
+{
+	unsigned long n = 0;
+
+	for (; level > PGTLIB_LEVEL_PTE; level--)
+		if (!pgtlib_level_folded(level))
+			n++;
+	return n;
+}
+
+/* The level of a top-level hole of a fresh space, as the walker sees it. */
+static unsigned int pt_top_hole_level(struct pgtlib_space *s)
+{
+	unsigned long val;
+
+	return pt_raw(s, pt_base(), &val, NULL);
+}
+
+/* The level a 1G aligned map ends up at. */
+static unsigned int pt_1g_level(void)
+{
+	return pgtlib_level_has_leaf(PGTLIB_LEVEL_PUD) ? PGTLIB_LEVEL_PUD :
+							 PGTLIB_LEVEL_PMD;
+}
+
+#define PT_EXPECT_LEAF(test, s, va, phys, prot, level) \
+	pt_expect_leaf(test, s, va, phys, prot, level, __LINE__)
+#define PT_EXPECT_HOLE(test, s, va) pt_expect_hole(test, s, va, __LINE__)
+
+static void pt_expect_leaf(struct kunit *test, struct pgtlib_space *s,
+			   unsigned long va, phys_addr_t phys,
+			   unsigned int prot, unsigned int level, int line)
+{
+	unsigned long size = pgtlib_level_size(level), val;
+	struct pgtlib_leaf l;
+	unsigned int raw;
+	int ret;
+
+	ret = pgtlib_query(s, va, &l);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "line %d va %#lx", line, va);
+	if (ret)
+		return;
+	KUNIT_EXPECT_TRUE_MSG(test, l.present, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, l.level, level, "line %d va %#lx", line, va);
+	KUNIT_EXPECT_EQ_MSG(test, l.size, size, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, l.va, va & ~(size - 1), "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, (u64)l.phys, (u64)phys, "line %d va %#lx",
+			    line, va);
+	KUNIT_EXPECT_EQ_MSG(test, l.prot, prot, "line %d va %#lx", line, va);
+
+	/* The raw entry says the same. */
+	raw = pt_raw(s, va, &val, NULL);
+	KUNIT_EXPECT_EQ_MSG(test, raw, level, "line %d raw level", line);
+	if (raw != level)
+		return;
+	KUNIT_EXPECT_TRUE_MSG(test, pgtlib_entry_leaf(level, val),
+			      "line %d raw leaf", line);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    (u64)(PFN_PHYS(pgtlib_entry_pfn(level, val)) +
+				  (va & (size - 1) & PAGE_MASK)),
+			    (u64)(phys & PAGE_MASK), "line %d raw pfn", line);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    pgtlib_arch_prot_decode(pgtlib_arch_leaf_prot(level,
+									  val)),
+			    prot, "line %d raw prot", line);
+}
+
+static void pt_expect_hole(struct kunit *test, struct pgtlib_space *s,
+			   unsigned long va, int line)
+{
+	struct pgtlib_leaf l;
+	unsigned long val;
+	unsigned int raw;
+
+	KUNIT_EXPECT_EQ_MSG(test, pgtlib_query(s, va, &l), -ENOENT,
+			    "line %d va %#lx", line, va);
+	KUNIT_EXPECT_FALSE_MSG(test, l.present, "line %d", line);
+	raw = pt_raw(s, va, &val, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, pgtlib_entry_none(raw, val),
+			      "line %d raw hole", line);
+}
+
+/* pgtlib_walk() into an array. */
+#define PT_WALK_MAX	1100
+
+struct pt_walk {
+	unsigned int n;
+	bool overflow;
+	struct pgtlib_leaf v[PT_WALK_MAX];
+};
+
+static int pt_walk_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	struct pt_walk *w = arg;
+
+	if (w->n == PT_WALK_MAX) {
+		w->overflow = true;
+		return -ENOSPC;
+	}
+	w->v[w->n++] = *leaf;
+	return 0;
+}
+
+static struct pt_walk *pt_walk(struct kunit *test, struct pgtlib_space *s,
+			       unsigned long start, unsigned long end)
+{
+	struct pt_walk *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_EQ(test, pgtlib_walk(s, start, end, pt_walk_fn, w), 0);
+	KUNIT_EXPECT_FALSE(test, w->overflow);
+	return w;
+}
+
+/* Two walks found the same leaves and holes. */
+static void pt_expect_same_walk(struct kunit *test, const struct pt_walk *a,
+				const struct pt_walk *b)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		const struct pgtlib_leaf *x = &a->v[i], *y = &b->v[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, x->va, y->va, "entry %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, x->size, y->size, "entry %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, x->level, y->level, "entry %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, x->present, y->present, "entry %u", i);
+		if (!x->present || !y->present)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, (u64)x->phys, (u64)y->phys,
+				    "entry %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, x->prot, y->prot, "entry %u", i);
+	}
+}
+
+/* ---- pgtlib_private: every operation at every level ---- */
+
+static void pgtlib_test_map_pte(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M + 5 * PAGE_SIZE;
+	unsigned int top = pt_top_hole_level(s);
+	struct pgtlib_stats st;
+	struct page *pte_table;
+
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), 0);
+	PT_EXPECT_HOLE(test, s, va);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS + 3 * PAGE_SIZE, PAGE_SIZE,
+				     PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, pt_path_tables(top));
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top));
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS + 3 * PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, s, va - PAGE_SIZE);
+	PT_EXPECT_HOLE(test, s, va + PAGE_SIZE);
+
+	/* query gives the output address of the byte asked about */
+	{
+		struct pgtlib_leaf l;
+
+		KUNIT_EXPECT_EQ(test, pgtlib_query(s, va + 0x123, &l), 0);
+		KUNIT_EXPECT_EQ(test, (u64)l.phys,
+				(u64)(PT_PHYS + 3 * PAGE_SIZE + 0x123));
+	}
+
+	/* every table is a pgtlib page table */
+	pte_table = pt_table_page(s, va, PGTLIB_LEVEL_PMD);
+	KUNIT_ASSERT_NOT_NULL(test, pte_table);
+	KUNIT_EXPECT_TRUE(test, folio_test_pgtable(page_folio(pte_table)));
+	KUNIT_EXPECT_EQ(test, pte_table->index, PGTLIB_TABLE_MAGIC);
+	KUNIT_EXPECT_TRUE(test, pgtlib_table_is_ours(page_address(pte_table)));
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_HOLE(test, s, va);
+	/* a range that does not cover a table leaves it */
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top));
+}
+
+static void pgtlib_test_map_pmd(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + 3 * SZ_2M;
+	unsigned int top = pt_top_hole_level(s);
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_TRUE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD));
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS + SZ_2M, SZ_2M, PT_RO, 0,
+				     &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	/* no PTE table under a PMD leaf */
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, pt_path_tables(top) - 1);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top) - 1);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS + SZ_2M, PT_RO, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M - PAGE_SIZE,
+		       PT_PHYS + 2 * SZ_2M - PAGE_SIZE, PT_RO, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_HOLE(test, s, va - PAGE_SIZE);
+	PT_EXPECT_HOLE(test, s, va + SZ_2M);
+
+	/* the walk reports the leaf once and the holes beside it */
+	w = pt_walk(test, s, va - SZ_2M, va + 2 * SZ_2M);
+	KUNIT_ASSERT_EQ(test, w->n, 3);
+	KUNIT_EXPECT_FALSE(test, w->v[0].present);
+	KUNIT_EXPECT_EQ(test, w->v[0].level, PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, w->v[0].va, va - SZ_2M);
+	KUNIT_EXPECT_TRUE(test, w->v[1].present);
+	KUNIT_EXPECT_EQ(test, w->v[1].va, va);
+	KUNIT_EXPECT_EQ(test, w->v[1].size, SZ_2M);
+	KUNIT_EXPECT_EQ(test, w->v[1].level, PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, (u64)w->v[1].phys, (u64)(PT_PHYS + SZ_2M));
+	KUNIT_EXPECT_EQ(test, w->v[1].prot, PT_RO);
+	KUNIT_EXPECT_FALSE(test, w->v[2].present);
+	KUNIT_EXPECT_EQ(test, w->v[2].va, va + SZ_2M);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	PT_EXPECT_HOLE(test, s, va);
+}
+
+static void pgtlib_test_map_pud(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int top = pt_top_hole_level(s), level = pt_1g_level();
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RX, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, SZ_1G >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - level);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RX, level);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M + 7 * PAGE_SIZE,
+		       PT_PHYS + SZ_512M + 7 * PAGE_SIZE, PT_RX, level);
+	PT_EXPECT_LEAF(test, s, va + SZ_1G - PAGE_SIZE,
+		       PT_PHYS + SZ_1G - PAGE_SIZE, PT_RX, level);
+	PT_EXPECT_HOLE(test, s, va - PAGE_SIZE);
+	PT_EXPECT_HOLE(test, s, va + SZ_1G);
+
+	w = pt_walk(test, s, va, va + SZ_1G);
+	KUNIT_EXPECT_EQ(test, w->n, SZ_1G / pgtlib_level_size(level));
+	KUNIT_EXPECT_EQ(test, w->v[0].level, level);
+
+	/* a walk that starts inside the leaf sees it clipped */
+	w = pt_walk(test, s, va + 3 * PAGE_SIZE, va + 10 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, w->n, 1);
+	KUNIT_EXPECT_EQ(test, w->v[0].va, va + 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, w->v[0].size, 7 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, w->v[0].level, level);
+	KUNIT_EXPECT_EQ(test, (u64)w->v[0].phys, (u64)(PT_PHYS + 3 * PAGE_SIZE));
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, SZ_1G >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	PT_EXPECT_HOLE(test, s, va + SZ_512M);
+}
+
+/* Top-level holes are reported once each; nothing is allocated to walk. */
+static void pgtlib_test_walk_holes(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned int top = pt_top_hole_level(s), i;
+	unsigned long next = pt_base();
+	struct pgtlib_leaf l;
+	struct pt_walk *w;
+
+	w = pt_walk(test, s, pt_base(), pt_end());
+	KUNIT_ASSERT_GE(test, w->n, 2);
+	for (i = 0; i < w->n; i++) {
+		KUNIT_EXPECT_FALSE(test, w->v[i].present);
+		KUNIT_EXPECT_EQ(test, w->v[i].level, top);
+		KUNIT_EXPECT_EQ(test, w->v[i].va, next);
+		KUNIT_EXPECT_EQ(test, w->v[i].size, pgtlib_level_size(top));
+		next += w->v[i].size;
+	}
+	KUNIT_EXPECT_EQ(test, next, pt_end());
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), 0);
+
+	/* a query of a hole describes the whole hole */
+	KUNIT_EXPECT_EQ(test, pgtlib_query(s, pt_base() + SZ_1G + 5, &l),
+			-ENOENT);
+	KUNIT_EXPECT_FALSE(test, l.present);
+	KUNIT_EXPECT_EQ(test, l.level, top);
+	KUNIT_EXPECT_EQ(test, l.va, pt_base());
+	KUNIT_EXPECT_EQ(test, l.size, pgtlib_level_size(top));
+}
+
+static int pt_stop_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	unsigned int *calls = arg;
+
+	return ++*calls == 3 ? 42 : 0;
+}
+
+/* Mixed leaf sizes, the walk's order, and its early stop. */
+static void pgtlib_test_map_mixed(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M - 2 * PAGE_SIZE;
+	phys_addr_t phys = PT_PHYS + SZ_2M - 2 * PAGE_SIZE;
+	unsigned long size = SZ_2M + 4 * PAGE_SIZE;
+	static const unsigned int levels[] = { 0, 0, 1, 0, 0 };
+	struct pgtlib_stats st;
+	unsigned int i, calls = 0;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, phys, size, PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, size >> PAGE_SHIFT);
+	w = pt_walk(test, s, va, va + size);
+	KUNIT_ASSERT_EQ(test, w->n, ARRAY_SIZE(levels));
+	for (i = 0; i < w->n; i++) {
+		KUNIT_EXPECT_TRUE(test, w->v[i].present);
+		KUNIT_EXPECT_EQ_MSG(test, w->v[i].level, levels[i], "entry %u", i);
+		KUNIT_EXPECT_EQ(test, (u64)w->v[i].phys,
+				(u64)(phys + (w->v[i].va - va)));
+		KUNIT_EXPECT_EQ(test, w->v[i].prot, PT_RW);
+	}
+	KUNIT_EXPECT_EQ(test, pgtlib_walk(s, va, va + size, pt_stop_fn, &calls),
+			42);
+	KUNIT_EXPECT_EQ(test, calls, 3);
+
+	/* misaligned output addresses get base pages only */
+	KUNIT_ASSERT_EQ(test, pt_map(s, pt_base() + SZ_1G, PT_PHYS + PAGE_SIZE,
+				     SZ_2M, PT_RW, 0, NULL), 0);
+	w = pt_walk(test, s, pt_base() + SZ_1G, pt_base() + SZ_1G + SZ_2M);
+	KUNIT_EXPECT_EQ(test, w->n, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, w->v[0].level, PGTLIB_LEVEL_PTE);
+}
+
+static void pgtlib_test_map_base_pages(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int top = pt_top_hole_level(s), i;
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top));
+	w = pt_walk(test, s, va, va + SZ_2M);
+	KUNIT_ASSERT_EQ(test, w->n, PTRS_PER_PTE);
+	for (i = 0; i < w->n; i++) {
+		KUNIT_EXPECT_EQ(test, w->v[i].level, PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, (u64)w->v[i].phys,
+				(u64)(PT_PHYS + i * PAGE_SIZE));
+	}
+	/* unmapping the whole PMD range frees the PTE table */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - 1);
+	KUNIT_EXPECT_NULL(test, pt_table_page(s, va, PGTLIB_LEVEL_PMD));
+}
+
+/* Tables at every level: a map across a top-level boundary, then none. */
+static void pgtlib_test_map_cross_top(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + PGDIR_SIZE - SZ_2M;
+	unsigned int top = pt_top_hole_level(s);
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va - PAGE_SIZE, PT_PHYS - PAGE_SIZE,
+				     2 * SZ_2M + 2 * PAGE_SIZE, PT_RW, 0, &st),
+			0);
+	/* a full path of tables on each side of the boundary */
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			2 * pt_path_tables(top));
+	w = pt_walk(test, s, va - PAGE_SIZE, va + 2 * SZ_2M + PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, w->n, 4);
+	KUNIT_EXPECT_EQ(test, w->v[0].level, PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, w->v[1].level, PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, w->v[2].level, PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, w->v[3].level, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, pt_base() + PGDIR_SIZE, PT_PHYS + SZ_2M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va - PAGE_SIZE, PT_PHYS - PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* unmapping everything frees every table, up to the top level */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, pt_base(), pt_end() - pt_base(), &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 2 * PTRS_PER_PTE + 2);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), 0);
+	w = pt_walk(test, s, pt_base(), pt_end());
+	KUNIT_EXPECT_EQ(test, w->n, (pt_end() - pt_base()) /
+			pgtlib_level_size(top));
+
+	/* freed tables were spares at most; destroy gives them all back */
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
+/* Whole leaves at each level change protection in place. */
+static void pgtlib_test_protect_levels(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long pte = pt_base() + PAGE_SIZE, pmd = pt_base() + SZ_2M;
+	unsigned long pud = pt_base() + SZ_1G;
+	unsigned int level = pt_1g_level();
+	struct pgtlib_stats st;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, pte, PT_PHYS, PAGE_SIZE, PT_RW, 0,
+				     NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, pmd, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, pud, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pte, PAGE_SIZE, 0, PGTLIB_PROT_WRITE,
+					 &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	PT_EXPECT_LEAF(test, s, pte, PT_PHYS, PT_RO, PGTLIB_LEVEL_PTE);
+
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pmd, SZ_2M, 0, PGTLIB_PROT_WRITE,
+					 &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	PT_EXPECT_LEAF(test, s, pmd + SZ_1M, PT_PHYS + SZ_1M, PT_RO,
+		       PGTLIB_LEVEL_PMD);
+
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pud, SZ_1G, PGTLIB_PROT_EXEC,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, SZ_1G >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_LEAF(test, s, pud + SZ_256M, PT_PHYS + SZ_256M, PT_RX, level);
+
+	/* back to RW; unchanged leaves are not counted */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pud, SZ_1G, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, &st), 0);
+	PT_EXPECT_LEAF(test, s, pud, PT_PHYS, PT_RW, level);
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pud, SZ_1G, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+
+	/* holes in the range are skipped */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, pt_base(), 2UL * SZ_1G, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	/* only the 1G leaf was still writable */
+	KUNIT_EXPECT_EQ(test, st.pages_protected, SZ_1G >> PAGE_SHIFT);
+	PT_EXPECT_HOLE(test, s, pt_base());
+	PT_EXPECT_LEAF(test, s, pud, PT_PHYS, PT_RO, level);
+}
+
+/* Cache modes: setting one clears the other, clearing gives write-back. */
+static void pgtlib_test_protect_cache(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW | PGTLIB_PROT_WC,
+				     0, NULL), 0);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW | PGTLIB_PROT_WC,
+		       PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va, SZ_2M, PGTLIB_PROT_NOCACHE, 0,
+					 NULL), 0);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW | PGTLIB_PROT_NOCACHE,
+		       PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va, PAGE_SIZE, 0,
+					 PGTLIB_PROT_NOCACHE, NULL), 0);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, PT_PHYS + PAGE_SIZE,
+		       PT_RW | PGTLIB_PROT_NOCACHE, PGTLIB_LEVEL_PTE);
+}
+
+/* A 4K protect inside a 2M leaf splits exactly that leaf; collapse undoes. */
+static void pgtlib_test_protect_split_pmd(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + 5 * SZ_2M;
+	unsigned long page = va + 7 * PAGE_SIZE, tables;
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, PT_PHYS + SZ_2M, SZ_2M,
+				     PT_RW, 0, NULL), 0);
+	tables = pgtlib_space_nr_tables(s);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, page, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + 1);
+
+	w = pt_walk(test, s, va, va + 2 * SZ_2M);
+	KUNIT_ASSERT_EQ(test, w->n, PTRS_PER_PTE + 1);
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		KUNIT_EXPECT_EQ(test, w->v[i].level, PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, (u64)w->v[i].phys,
+				(u64)(PT_PHYS + i * PAGE_SIZE));
+		KUNIT_EXPECT_EQ(test, w->v[i].prot, i == 7 ? PT_RO : PT_RW);
+	}
+	/* the neighbouring leaf is untouched */
+	KUNIT_EXPECT_EQ(test, w->v[PTRS_PER_PTE].level, PGTLIB_LEVEL_PMD);
+
+	/* collapse refuses while the protections differ */
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+
+	KUNIT_ASSERT_EQ(test, pt_protect(s, page, PAGE_SIZE, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, 2 * SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_LEAF(test, s, page, PT_PHYS + 7 * PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+}
+
+/* A 4K protect inside a 1G leaf splits it and the 2M leaf below. */
+static void pgtlib_test_protect_split_pud(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, page = va + SZ_4M + PAGE_SIZE;
+	unsigned int level = pt_1g_level(), splits = level;
+	unsigned long tables;
+	struct pgtlib_stats st;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+	tables = pgtlib_space_nr_tables(s);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, page, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, splits);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + splits);
+	PT_EXPECT_LEAF(test, s, page, PT_PHYS + SZ_4M + PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, page - PAGE_SIZE, PT_PHYS + SZ_4M, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_1G - PAGE_SIZE,
+		       PT_PHYS + SZ_1G - PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PMD);
+
+	/* protect back, then collapse bottom-up to the 1G leaf */
+	KUNIT_ASSERT_EQ(test, pt_protect(s, page, PAGE_SIZE, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, splits);
+	PT_EXPECT_LEAF(test, s, page, PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW, level);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+}
+
+/* A range ending inside two leaves splits both, and nothing else. */
+static void pgtlib_test_protect_split_two(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	struct pgtlib_stats st;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 3 * SZ_2M, PT_RW, 0, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va + SZ_2M - PAGE_SIZE,
+					 SZ_2M + 2 * PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 2);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, PTRS_PER_PTE + 2);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M - 2 * PAGE_SIZE,
+		       PT_PHYS + SZ_2M - 2 * PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M - PAGE_SIZE,
+		       PT_PHYS + SZ_2M - PAGE_SIZE, PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + SZ_2M, PT_RO,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS + SZ_4M, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M + PAGE_SIZE,
+		       PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
+}
+
+static void pgtlib_test_unmap_split(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, page = va + SZ_1M;
+	struct pgtlib_stats st;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_HOLE(test, s, page);
+	PT_EXPECT_LEAF(test, s, page - PAGE_SIZE, PT_PHYS + SZ_1M - PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, page + PAGE_SIZE, PT_PHYS + SZ_1M + PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+
+	/* unmapping holes is not an error */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 0);
+
+	/* a 1G leaf cut at both ends by a range across two of them */
+	if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PUD)) {
+		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
+					     PT_RW, 0, NULL), 0);
+		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
+					       SZ_4M, &st), 0);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 2);
+		KUNIT_EXPECT_EQ(test, st.pages_unmapped, SZ_4M >> PAGE_SHIFT);
+		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G - SZ_4M,
+			       PT_PHYS + SZ_1G - SZ_4M, PT_RW, PGTLIB_LEVEL_PMD);
+		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
+		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G + SZ_2M,
+			       PT_PHYS + SZ_1G + SZ_2M, PT_RW, PGTLIB_LEVEL_PMD);
+	} else {
+		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
+					     PT_RW, 0, NULL), 0);
+		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
+					       SZ_4M, &st), 0);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
+	}
+}
+
+/* 512 PTE tables collapse into PMD leaves, then those into a 1G leaf. */
+static void pgtlib_test_collapse_bottom_up(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int top = pt_top_hole_level(s), level = pt_1g_level();
+	unsigned long collapsed = PTRS_PER_PMD + (level == PGTLIB_LEVEL_PUD);
+	unsigned int i, present;
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, &st), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - 1 + PTRS_PER_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* a range short of a whole table collapses nothing */
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_2M - PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, collapsed);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	/* retired tables: PGTLIB_SPARE_CACHE (16) kept, the rest freed */
+	KUNIT_EXPECT_EQ(test, st.tables_freed, collapsed - 16);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - level);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW, level);
+
+	/* the tables kept as spares are empty when they are used again */
+	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_1G + SZ_2M, PT_PHYS, PAGE_SIZE,
+				     PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	w = pt_walk(test, s, va + SZ_1G, va + SZ_1G + SZ_4M);
+	for (i = 0, present = 0; i < w->n; i++)
+		present += w->v[i].present;
+	KUNIT_EXPECT_EQ(test, present, 1);
+	KUNIT_EXPECT_EQ(test, w->n, 1 + PTRS_PER_PTE);
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pt_free_page_action, __free_page, struct page *);
+
+static struct page *pt_alloc_page(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pt_free_page_action,
+							page), 0);
+	return page;
+}
+
+/* Tables that do not map one aligned contiguous range stay. */
+static void pgtlib_test_collapse_refused(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	struct page **pages;
+	struct pgtlib_txn txn;
+	struct pgtlib_stats st;
+	unsigned int i;
+
+	pages = kunit_kcalloc(test, PTRS_PER_PTE, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	pages[0] = pt_alloc_page(test);
+	pages[1] = pt_alloc_page(test);
+	for (i = 2; i < PTRS_PER_PTE; i++)
+		pages[i] = pages[i & 1];
+
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, PTRS_PER_PTE,
+					       PT_RW, 0), 0);
+	/* misaligned output: contiguous, but not a 2M leaf */
+	KUNIT_ASSERT_EQ(test, pgtlib_map(&txn, va + SZ_2M, PT_PHYS + PAGE_SIZE,
+					 SZ_2M, PT_RW, 0), 0);
+	pgtlib_txn_commit(&txn);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_4M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[1]), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* a hole in the table */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_4M, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(s, va + SZ_4M + SZ_1M, PAGE_SIZE, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va + SZ_4M, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+}
+
+static void pgtlib_test_map_pages(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M - 2 * PAGE_SIZE;
+	unsigned int top = pt_top_hole_level(s), i;
+	struct page *pages[5], *swap[2];
+	struct pgtlib_txn txn;
+
+	for (i = 0; i < 4; i++)
+		pages[i] = pt_alloc_page(test);
+	pages[4] = pages[0];
+
+	/* across a PMD boundary, one PTE per page */
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, 5, PT_RO, 0), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 5);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	for (i = 0; i < 5; i++)
+		PT_EXPECT_LEAF(test, s, va + i * PAGE_SIZE,
+			       page_to_phys(pages[i]), PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, s, va + 5 * PAGE_SIZE);
+
+	/* existing pages are replaced only when asked */
+	swap[0] = pages[3];
+	swap[1] = pages[2];
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
+					       PT_RW, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
+					       PT_RW, PGTLIB_MAP_REPLACE), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 2);
+	PT_EXPECT_LEAF(test, s, va, page_to_phys(pages[0]), PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[3]), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 2 * PAGE_SIZE, page_to_phys(pages[2]),
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 3 * PAGE_SIZE, page_to_phys(pages[3]),
+		       PT_RO, PGTLIB_LEVEL_PTE);
+
+	/* pages never become a huge leaf, even when they could */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, pt_base(), SZ_4M, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top) - 1);
+}
+
+/* PGTLIB_MAP_REPLACE splits what the range covers in part, and no more. */
+static void pgtlib_test_map_replace(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int level = pt_1g_level();
+	phys_addr_t other = 3 * PT_PHYS;
+	struct pgtlib_stats st;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+
+	/* an aligned 2M range inside the 1G leaf becomes a 2M leaf */
+	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO, 0,
+				     &st), -EEXIST);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO,
+				     PGTLIB_MAP_REPLACE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, level - 1);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + SZ_1M, other + SZ_1M, PT_RO,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_1M, PT_PHYS + SZ_1M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS + SZ_4M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+
+	/* 4K inside that 2M leaf */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M + PAGE_SIZE, PT_PHYS,
+				     PAGE_SIZE, PT_RX, PGTLIB_MAP_REPLACE, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 1);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + PAGE_SIZE, PT_PHYS, PT_RX,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, other, PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + 2 * PAGE_SIZE,
+		       other + 2 * PAGE_SIZE, PT_RO, PGTLIB_LEVEL_PTE);
+
+	/* replacing a table of PTEs maps the new range all through */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_REPLACE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	for (i = 0; i < PTRS_PER_PTE; i += 73) {
+		struct pgtlib_leaf l;
+
+		KUNIT_EXPECT_EQ(test, pgtlib_query(s, va + SZ_2M + i * PAGE_SIZE,
+						   &l), 0);
+		KUNIT_EXPECT_EQ(test, (u64)l.phys, (u64)(PT_PHYS + i * PAGE_SIZE));
+		KUNIT_EXPECT_EQ(test, l.prot, PT_RW);
+	}
+}
+
+/* A live space flushes once per transaction; map into holes never. */
+static void pgtlib_test_live_flushes(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, PGTLIB_SPACE_LIVE);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int extra = PGTLIB_ARCH_FLUSH_AFTER_SPLIT ||
+			     PGTLIB_ARCH_NEEDS_BBM;
+	struct pgtlib_stats st;
+	struct pgtlib_txn txn;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 2 * SZ_2M, PT_RW, 0, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_4M, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va + SZ_4M, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	KUNIT_EXPECT_EQ(test, st.full_flushes, 0);
+	KUNIT_EXPECT_EQ(test, st.pages_invalidated, 1);
+
+	/* a split of a live leaf: x86 flushes after it, arm64 breaks first */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va + PAGE_SIZE, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1 + extra);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, PT_PHYS + PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va + SZ_2M + PAGE_SIZE, PAGE_SIZE,
+				       &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1 + PGTLIB_ARCH_NEEDS_BBM);
+
+	/* more ranges than a transaction tracks: one full flush */
+	pgtlib_txn_begin(&txn, s, 0);
+	ret = 0;
+	for (i = 0; i < 2 * PGTLIB_TXN_MAX_RANGES; i++)
+		ret |= pgtlib_unmap(&txn, va + SZ_4M + (2 * i + 1) * PAGE_SIZE,
+				    PAGE_SIZE);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped,
+			2 * PGTLIB_TXN_MAX_RANGES);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.full_flushes, 1);
+
+	/* arm64 cannot change the cache mode of a live leaf in place */
+	ret = pt_protect(s, va + SZ_4M + SZ_1M, PAGE_SIZE, PGTLIB_PROT_NOCACHE,
+			 0, &st);
+	KUNIT_EXPECT_EQ(test, ret, PGTLIB_ARCH_NEEDS_BBM ? -EOPNOTSUPP : 0);
+}
+
+static void pgtlib_test_accounting(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M;
+	unsigned int top = pt_top_hole_level(s);
+	struct pgtlib_txn txn;
+	struct page *table;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_PGTABLE_KERNEL);
+	pgtlib_txn_commit(&txn);
+
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_ACCOUNT);
+	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_PGTABLE_KERNEL | __GFP_ACCOUNT);
+	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, va, PT_PHYS, PAGE_SIZE, PT_RW, 0),
+			0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, pt_path_tables(top));
+
+	table = pt_table_page(s, va, PGTLIB_LEVEL_PMD);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_TRUE(test, folio_test_pgtable(page_folio(table)));
+	KUNIT_EXPECT_EQ(test, table->index, PGTLIB_TABLE_MAGIC);
+	/*
+	 * Which memcg is charged: a KUnit test runs in a kernel thread, which
+	 * belongs to the root memory cgroup, and the kernel has no way to
+	 * create a child memcg without a mounted cgroup file system and a
+	 * user-space mkdir. __GFP_ACCOUNT allocations of the root memcg are
+	 * not charged (folio_memcg() is NULL), so only the flag pgtlib
+	 * passes to the page allocator can be checked here.
+	 */
+	KUNIT_EXPECT_EQ(test, txn.gfp & __GFP_ACCOUNT, __GFP_ACCOUNT);
+}
+
+/* ---- pgtlib_kernel: live mappings in init_mm ---- */
+
+/* A PUD-aligned, PUD-sized range of a vmalloc area of the test's own. */
+struct pt_live {
+	struct vm_struct *area;
+	unsigned long va;
+	unsigned long tables;
+};
+
+static void pt_live_release(void *arg)
+{
+	struct pt_live *l = arg;
+	struct pgtlib_txn txn;
+
+	/* covering whole tables lets pgtlib free every table it installed */
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
+	WARN_ON(pgtlib_unmap(&txn, l->va, PUD_SIZE));
+	pgtlib_txn_commit(&txn);
+	free_vm_area(l->area);
+}
+
+static int pt_hole_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	return leaf->present ? -EBUSY : 0;
+}
+
+static struct pt_live *pt_live_area(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	l->tables = pgtlib_space_nr_tables(kernel);
+	l->area = get_vm_area(2 * PUD_SIZE, VM_MAP);
+	KUNIT_ASSERT_NOT_NULL(test, l->area);
+	l->va = ALIGN((unsigned long)l->area->addr, PUD_SIZE);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_live_release,
+							l), 0);
+	/* nothing maps there yet */
+	KUNIT_ASSERT_EQ(test, pgtlib_walk(kernel, l->va, l->va + PUD_SIZE,
+					  pt_hole_fn, NULL), 0);
+	return l;
+}
+
+/* Unmap and free the area now; the kernel keeps no table of ours. */
+static void pt_live_done(struct kunit *test, struct pt_live *l)
+{
+	kunit_release_action(test, pt_live_release, l);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(pgtlib_kernel_space()),
+			l->tables);
+}
+
+static int pt_kmap(unsigned long va, phys_addr_t phys, unsigned long size,
+		   unsigned int prot, struct pgtlib_stats *st)
+{
+	return pt_map(pgtlib_kernel_space(), va, phys, size, prot, 0, st);
+}
+
+static int pt_kmap_pages(unsigned long va, struct page **pages,
+			 unsigned int nr, unsigned int prot, unsigned int flags,
+			 struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
+	return pt_end_txn(&txn, pgtlib_map_pages(&txn, va, pages, nr, prot,
+						 flags), st);
+}
+
+/* Pages mapped by pgtlib_map_pages() hold what is written through them. */
+static void pgtlib_test_kernel_map_pages(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + SZ_2M;
+	struct page *pages[16];
+	struct pgtlib_stats st;
+	unsigned int i;
+	u8 byte;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		pages[i] = pt_alloc_page(test);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, ARRAY_SIZE(pages), PT_RW,
+					    0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, ARRAY_SIZE(pages));
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_GT(test, pgtlib_space_nr_tables(kernel), l->tables);
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		u8 *p = (u8 *)(va + i * PAGE_SIZE);
+		u8 *direct = page_address(pages[i]);
+
+		PT_EXPECT_LEAF(test, kernel, (unsigned long)p,
+			       page_to_phys(pages[i]), PT_RW, PGTLIB_LEVEL_PTE);
+		memset(p, 0xa0 + i, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, direct[0], 0xa0 + i);
+		KUNIT_EXPECT_EQ(test, direct[PAGE_SIZE - 1], 0xa0 + i);
+		direct[100] = i;
+		KUNIT_EXPECT_EQ(test, READ_ONCE(p[100]), i);
+	}
+	PT_EXPECT_HOLE(test, kernel, va + ARRAY_SIZE(pages) * PAGE_SIZE);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, ARRAY_SIZE(pages) * PAGE_SIZE,
+				       &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, ARRAY_SIZE(pages));
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		void *p = (void *)(va + i * PAGE_SIZE);
+
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, p, 1),
+				-EFAULT);
+		PT_EXPECT_HOLE(test, kernel, (unsigned long)p);
+	}
+	pt_live_done(test, l);
+}
+
+static void pt_free_huge(void *page)
+{
+	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
+}
+
+/* A live 2M leaf: access, a split by protect, collapse, unmap. */
+static void pgtlib_test_kernel_pmd_leaf(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + 3 * PMD_SIZE, ro = va + 3 * PAGE_SIZE;
+	unsigned int extra = PGTLIB_ARCH_FLUSH_AFTER_SPLIT ||
+			     PGTLIB_ARCH_NEEDS_BBM;
+	struct pgtlib_stats st;
+	struct page *page;
+	phys_addr_t phys;
+	u8 *direct, byte;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							page), 0);
+	phys = page_to_phys(page);
+	direct = page_address(page);
+
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, phys, PMD_SIZE, PT_RW, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	PT_EXPECT_LEAF(test, kernel, va + SZ_1M, phys + SZ_1M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	*(u32 *)(va + SZ_1M + 8) = 0x12345678;
+	*(u8 *)ro = 0x77;
+	KUNIT_EXPECT_EQ(test, *(u32 *)(direct + SZ_1M + 8), 0x12345678);
+	KUNIT_EXPECT_EQ(test, direct[3 * PAGE_SIZE], 0x77);
+
+	/* read-only 4K in the middle: one split, the rest stays writable */
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, ro, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1 + extra);
+	PT_EXPECT_LEAF(test, kernel, ro, phys + 3 * PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, kernel, ro + PAGE_SIZE, phys + 4 * PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	byte = 0x99;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)ro, &byte, 1),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)(ro + PAGE_SIZE),
+						     &byte, 1), 0);
+	KUNIT_EXPECT_EQ(test, direct[4 * PAGE_SIZE], 0x99);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)ro, 1), 0);
+	KUNIT_EXPECT_EQ(test, byte, 0x77);
+	KUNIT_EXPECT_EQ(test, *(u32 *)(va + SZ_1M + 8), 0x12345678);
+
+	/* writable again, then back to one 2M leaf */
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, ro, PAGE_SIZE,
+					 PGTLIB_PROT_WRITE, PGTLIB_PROT_EXEC,
+					 &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	KUNIT_EXPECT_EQ(test, pt_collapse(kernel, va, PMD_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1 + PGTLIB_ARCH_NEEDS_BBM);
+	PT_EXPECT_LEAF(test, kernel, ro, phys + 3 * PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	byte = 0x55;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)ro, &byte, 1), 0);
+	KUNIT_EXPECT_EQ(test, direct[3 * PAGE_SIZE], 0x55);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)ro, 1),
+			-EFAULT);
+	pt_live_done(test, l);
+}
+
+/* Read-only pages can be read but not written. */
+static void pgtlib_test_kernel_protect_ro(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PUD_SIZE - 4 * PAGE_SIZE;
+	struct page *pages[4];
+	struct pgtlib_stats st;
+	unsigned int i;
+	u8 byte;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = pt_alloc_page(test);
+		memset(page_address(pages[i]), i + 1, PAGE_SIZE);
+	}
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 4, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va, 4 * PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 4);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		void *p = (void *)(va + i * PAGE_SIZE);
+
+		PT_EXPECT_LEAF(test, kernel, (unsigned long)p,
+			       page_to_phys(pages[i]), PT_RO, PGTLIB_LEVEL_PTE);
+		byte = 0;
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, p, 1), 0);
+		KUNIT_EXPECT_EQ(test, byte, i + 1);
+		KUNIT_EXPECT_EQ(test, *(u8 *)(p + PAGE_SIZE - 1), i + 1);
+		KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(p, &byte, 1),
+				-EFAULT);
+	}
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va, 4 * PAGE_SIZE,
+					 PGTLIB_PROT_WRITE, PGTLIB_PROT_EXEC,
+					 &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	byte = 0xee;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1), 0);
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(pages[0]), 0xee);
+	pt_live_done(test, l);
+}
+
+/*
+ * Many unmaps in one transaction: one flush at commit, and the table they
+ * empty is freed only after it.
+ */
+static void pgtlib_test_kernel_one_flush(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + 4 * PMD_SIZE, spare0, spare1, tables;
+	const unsigned int nr = PTRS_PER_PTE, chunk = nr / 8;
+	struct pgtlib_stats before, after;
+	struct page **pages;
+	struct pgtlib_txn txn;
+	struct page *table;
+	unsigned int i;
+	int ret = 0;
+	u8 byte;
+
+	pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < nr; i++)
+		pages[i] = pt_alloc_page(test);
+
+	/* map-only: no flush, however many operations */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	for (i = 0; i < nr; i += chunk)
+		ret |= pgtlib_map_pages(&txn, va + i * PAGE_SIZE, pages + i,
+					chunk, PT_RW, 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, nr);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	table = pt_table_page(kernel, va, PGTLIB_LEVEL_PMD);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_TRUE(test, pgtlib_table_is_ours(page_address(table)));
+	tables = pgtlib_space_nr_tables(kernel);
+
+	pgtlib_global_stats(&before);
+	spin_lock(kernel->lock);
+	spare0 = kernel->nr_spare;
+	spin_unlock(kernel->lock);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	for (i = 0; i < nr; i += chunk)
+		ret |= pgtlib_unmap(&txn, va + i * PAGE_SIZE,
+				    chunk * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* the PTE table is out of the page table, but not yet freed */
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(kernel), tables);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&txn.free_tables), 0);
+	ret = pgtlib_unmap(&txn, va, PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(kernel), tables - 1);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&txn.free_tables), 1);
+	KUNIT_EXPECT_TRUE(test, list_first_entry(&txn.free_tables, struct page,
+						 lru) == table);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	pgtlib_global_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.tables_freed, before.tables_freed);
+	pgtlib_txn_commit(&txn);
+
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, nr);
+	KUNIT_EXPECT_TRUE(test, list_empty(&txn.free_tables));
+	pgtlib_global_stats(&after);
+	spin_lock(kernel->lock);
+	spare1 = kernel->nr_spare;
+	spin_unlock(kernel->lock);
+	/* freed, or kept as a spare of the kernel space */
+	KUNIT_EXPECT_EQ(test, (after.tables_freed - before.tables_freed) +
+			(spare1 - spare0), 1);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
+			-EFAULT);
+	pt_live_done(test, l);
+}
+
+/* An unmap before a replacing map in one transaction is still counted. */
+static void pgtlib_test_kernel_replace(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE;
+	struct page *pages[4], *other[2];
+	struct pgtlib_txn txn;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = pt_alloc_page(test);
+		memset(page_address(pages[i]), i, PAGE_SIZE);
+	}
+	for (i = 0; i < ARRAY_SIZE(other); i++) {
+		other[i] = pt_alloc_page(test);
+		memset(page_address(other[i]), 0x10 + i, PAGE_SIZE);
+	}
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 4, PT_RW, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, *(u8 *)(va + 2 * PAGE_SIZE), 2);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	ret = pgtlib_unmap(&txn, va, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = pgtlib_map_pages(&txn, va + 2 * PAGE_SIZE, other, 2, PT_RW,
+			       PGTLIB_MAP_REPLACE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, 2);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 2);
+	KUNIT_EXPECT_GE(test, txn.stats.flushes, 1);
+	KUNIT_EXPECT_EQ(test, *(u8 *)(va + 2 * PAGE_SIZE), 0x10);
+	KUNIT_EXPECT_EQ(test, *(u8 *)(va + 3 * PAGE_SIZE), 0x11);
+	PT_EXPECT_LEAF(test, kernel, va + 3 * PAGE_SIZE, page_to_phys(other[1]),
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, kernel, va);
+	pt_live_done(test, l);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pt_vfree_action, vfree, const void *);
+
+/* A kernel address whose whole top-level entry a private space can hold. */
+static unsigned long pt_shared_top(unsigned long addr)
+{
+	unsigned long top = round_down(addr, PGDIR_SIZE);
+
+	if (top < PAGE_OFFSET || top + PGDIR_SIZE < top)
+		return 0;
+	return top;
+}
+
+static void pgtlib_test_share_kernel(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space(), *s, *t;
+	unsigned long addr, top, val;
+	struct pgtlib_leaf ours, theirs;
+	struct pgtlib_txn txn;
+	struct page *page;
+	void *buf;
+
+	buf = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_vfree_action,
+							buf), 0);
+	memset(buf, 0x3c, PAGE_SIZE);
+	page = pt_alloc_page(test);
+	/* the vmalloc area's entry, else the direct map's */
+	addr = (unsigned long)buf;
+	top = pt_shared_top(addr);
+	if (!top) {
+		addr = (unsigned long)page_address(page);
+		top = pt_shared_top(addr);
+	}
+	KUNIT_ASSERT_NE(test, top, 0);
+
+	s = pgtlib_space_create(top, top + PGDIR_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(s, top, top + PGDIR_SIZE),
+			0);
+	val = pgd_val(pgdp_get(pgd_offset_pgd(init_mm.pgd, addr)));
+	KUNIT_EXPECT_NE(test, val, 0);
+	KUNIT_EXPECT_EQ(test, pgd_val(pgdp_get(pgd_offset_pgd(s->pgd, addr))),
+			val);
+	/* the walker sees the kernel's own tables there */
+	KUNIT_EXPECT_EQ(test, pgtlib_query(s, addr, &ours), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_query(kernel, addr, &theirs), 0);
+	KUNIT_EXPECT_EQ(test, (u64)ours.phys, (u64)theirs.phys);
+	KUNIT_EXPECT_EQ(test, ours.level, theirs.level);
+
+	/* but no operation may change them */
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, top, PT_PHYS, PAGE_SIZE, PT_RW,
+					 PGTLIB_MAP_REPLACE), -EPERM);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, top, &page, 1, PT_RW, 0),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, addr & PAGE_MASK, PAGE_SIZE),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, addr & PAGE_MASK, PAGE_SIZE,
+					     0, PGTLIB_PROT_WRITE), -EPERM);
+	KUNIT_EXPECT_EQ(test, pgtlib_collapse(&txn, top, PGDIR_SIZE), -EPERM);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_reserve(s, top, PAGE_SIZE, GFP_KERNEL),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), 0);
+
+	/* bad requests */
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(kernel, top,
+							top + PGDIR_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(s, top + PAGE_SIZE,
+							top + PGDIR_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(s, top, top), -EINVAL);
+	t = pgtlib_space_create(top, top + PGDIR_SIZE / 2, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(t, top,
+							top + PGDIR_SIZE),
+			-ERANGE);
+	/* something of its own mapped there already */
+	KUNIT_EXPECT_EQ(test, pt_map(t, top, PT_PHYS, PAGE_SIZE, PT_RW, 0, NULL),
+			0);
+	pgtlib_space_destroy(t);
+	t = pgtlib_space_create(top, top + PGDIR_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, pt_map(t, top, PT_PHYS, PAGE_SIZE, PT_RW, 0, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_share_kernel(t, top,
+							top + PGDIR_SIZE),
+			-EEXIST);
+	PT_EXPECT_LEAF(test, t, top, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+	pgtlib_space_destroy(t);
+
+	/* destroying the space leaves init_mm's tables alone */
+	pgtlib_space_destroy(s);
+	KUNIT_EXPECT_EQ(test, pgd_val(pgdp_get(pgd_offset_pgd(init_mm.pgd,
+							      addr))), val);
+	KUNIT_EXPECT_EQ(test, pgtlib_query(kernel, addr, &ours), 0);
+	KUNIT_EXPECT_EQ(test, (u64)ours.phys, (u64)theirs.phys);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)buf), 0x3c);
+}
+
+static void pgtlib_test_space_create_errors(struct kunit *test)
+{
+	unsigned long base = pt_base();
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base + SZ_1G,
+							  BIT(3), GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base + 1, base + SZ_1G,
+							  0, GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base, 0,
+							  GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(PAGE_SIZE, SZ_1G, 0,
+							  GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_LEVEL_PMD), PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_NR_LEVELS), 0);
+	KUNIT_EXPECT_TRUE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PTE));
+	KUNIT_EXPECT_FALSE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PGD));
+}
+
+/* ---- a seeded random sequence against a reference model ---- */
+
+#define PT_MODEL_PAGES	(SZ_4M >> PAGE_SHIFT)
+#define PT_MODEL_STEPS	10000
+#define PT_MODEL_SEED	0x70677463ULL
+
+/* What each base page of a 4M window, across a PUD boundary, must map. */
+struct pt_model {
+	unsigned long base;
+	phys_addr_t phys[PT_MODEL_PAGES];
+	u8 prot[PT_MODEL_PAGES];	/* 0: a hole */
+	/* walk comparison, counted under the space's lock */
+	unsigned long next;
+	unsigned int bad;
+	unsigned long bad_va;
+};
+
+static int pt_model_walk_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	struct pt_model *m = arg;
+	unsigned long va;
+
+	if (leaf->va != m->next && !m->bad++)
+		m->bad_va = leaf->va;
+	for (va = leaf->va; va < leaf->va + leaf->size; va += PAGE_SIZE) {
+		unsigned long i = (va - m->base) >> PAGE_SHIFT;
+		bool ok;
+
+		if (va < m->base || i >= PT_MODEL_PAGES)
+			ok = !leaf->present;
+		else if (!m->prot[i])
+			ok = !leaf->present;
+		else
+			ok = leaf->present && leaf->prot == m->prot[i] &&
+			     leaf->phys + (va - leaf->va) == m->phys[i];
+		if (!ok && !m->bad++)
+			m->bad_va = va;
+	}
+	m->next = leaf->va + leaf->size;
+	return 0;
+}
+
+/* Walk the window and a 2M margin on each side; all must match. */
+static void pt_model_walk(struct kunit *test, struct pgtlib_space *s,
+			  struct pt_model *m, unsigned int step)
+{
+	unsigned long start = m->base - SZ_2M, end = m->base + SZ_4M + SZ_2M;
+
+	m->next = start;
+	m->bad = 0;
+	KUNIT_ASSERT_EQ(test, pgtlib_walk(s, start, end, pt_model_walk_fn, m),
+			0);
+	KUNIT_ASSERT_EQ_MSG(test, m->bad, 0, "step %u: walk differs at %#lx",
+			    step, m->bad_va);
+	KUNIT_ASSERT_EQ(test, m->next, end);
+}
+
+static bool pt_model_page_ok(struct pgtlib_space *s, struct pt_model *m,
+			     long i)
+{
+	unsigned long va = m->base + i * PAGE_SIZE;
+	struct pgtlib_leaf l;
+	int ret = pgtlib_query(s, va, &l);
+
+	if (i < 0 || i >= PT_MODEL_PAGES || !m->prot[i])
+		return ret == -ENOENT;
+	return !ret && l.phys == m->phys[i] && l.prot == m->prot[i];
+}
+
+/* Query the pages an operation touched, and one on each side. */
+static void pt_model_check(struct kunit *test, struct pgtlib_space *s,
+			   struct pt_model *m, long first, long nr,
+			   unsigned int step)
+{
+	long i;
+
+	for (i = first - 1; i <= first + nr; i++) {
+		/* large ranges: the ends and a sample in between */
+		if (nr > 64 && i > first + 16 && i < first + nr - 16 && i % 7)
+			continue;
+		KUNIT_ASSERT_TRUE_MSG(test, pt_model_page_ok(s, m, i),
+				      "step %u: page %ld differs", step, i);
+	}
+}
+
+static const unsigned int pt_model_prots[] = { PT_RO, PT_RW, PT_RX };
+static const unsigned int pt_model_changes[][2] = {
+	{ 0, PGTLIB_PROT_WRITE },
+	{ PGTLIB_PROT_WRITE, PGTLIB_PROT_EXEC },
+	{ PGTLIB_PROT_EXEC, PGTLIB_PROT_WRITE },
+	{ 0, PGTLIB_PROT_EXEC },
+};
+
+static void pgtlib_test_random_model(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long splits = 0, collapses = 0, eexist = 0;
+	struct pt_model *m;
+	struct rnd_state rs;
+	unsigned int step;
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->base = pt_base() + SZ_1G - SZ_2M;
+	prandom_seed_state(&rs, PT_MODEL_SEED);
+
+	for (step = 0; step < PT_MODEL_STEPS; step++) {
+		u32 r = prandom_u32_state(&rs), kind = r % 100;
+		long first = prandom_u32_state(&rs) % PT_MODEL_PAGES, nr, i;
+		unsigned long va;
+		unsigned int prot, flags = 0, set, clear;
+		struct pgtlib_stats st;
+		phys_addr_t phys;
+		int ret, exp = 0;
+
+		nr = 1 + prandom_u32_state(&rs) % (r & 0x100 ? 64 : 8);
+		if (!(r & 0xe00))
+			nr = 1 + prandom_u32_state(&rs) % PT_MODEL_PAGES;
+		nr = min_t(long, nr, PT_MODEL_PAGES - first);
+		prot = pt_model_prots[(r >> 12) % ARRAY_SIZE(pt_model_prots)];
+
+		if (kind < 45) {
+			/* map: a random range, or an aligned 2M one */
+			phys = PT_PHYS + (prandom_u32_state(&rs) % 2048) *
+			       PAGE_SIZE;
+			if (kind >= 30) {
+				first = (r >> 16) & 1 ? PTRS_PER_PTE : 0;
+				nr = PTRS_PER_PTE;
+				phys = PT_PHYS + ((r >> 17) % 16) * SZ_2M;
+			}
+			if ((r >> 20) % 8 < 6)
+				flags |= PGTLIB_MAP_REPLACE;
+			if ((r >> 23) % 8 == 0)
+				flags |= PGTLIB_MAP_BASE_PAGES;
+			if (!(flags & PGTLIB_MAP_REPLACE))
+				for (i = first; i < first + nr; i++)
+					if (m->prot[i])
+						exp = -EEXIST;
+			va = m->base + first * PAGE_SIZE;
+			ret = pt_map(s, va, phys, nr * PAGE_SIZE, prot, flags,
+				     &st);
+			KUNIT_ASSERT_EQ_MSG(test, ret, exp,
+					    "step %u: map %#lx+%ld flags %u",
+					    step, va, nr, flags);
+			if (!ret) {
+				for (i = 0; i < nr; i++) {
+					m->phys[first + i] = phys + i * PAGE_SIZE;
+					m->prot[first + i] = prot;
+				}
+			} else {
+				eexist++;
+			}
+		} else if (kind < 70) {
+			ret = pt_unmap(s, m->base + first * PAGE_SIZE,
+				       nr * PAGE_SIZE, &st);
+			KUNIT_ASSERT_EQ_MSG(test, ret, 0, "step %u: unmap", step);
+			for (i = first; i < first + nr; i++)
+				m->prot[i] = 0;
+		} else if (kind < 95) {
+			set = pt_model_changes[(r >> 12) % 4][0];
+			clear = pt_model_changes[(r >> 12) % 4][1];
+			ret = pt_protect(s, m->base + first * PAGE_SIZE,
+					 nr * PAGE_SIZE, set, clear, &st);
+			KUNIT_ASSERT_EQ_MSG(test, ret, 0, "step %u: protect",
+					    step);
+			for (i = first; i < first + nr; i++)
+				if (m->prot[i])
+					m->prot[i] = (m->prot[i] & ~clear) | set;
+		} else {
+			/* collapse changes no translation */
+			first = 0;
+			nr = PT_MODEL_PAGES;
+			ret = pt_collapse(s, m->base, SZ_4M, &st);
+			KUNIT_ASSERT_EQ_MSG(test, ret, 0, "step %u: collapse",
+					    step);
+		}
+		KUNIT_ASSERT_EQ(test, st.flushes, 0);
+		splits += st.leaves_split;
+		collapses += st.leaves_collapsed;
+		pt_model_check(test, s, m, first, nr, step);
+		if (step % 500 == 499)
+			pt_model_walk(test, s, m, step);
+	}
+	pt_model_walk(test, s, m, step);
+	kunit_info(test, "%u steps: %lu splits, %lu collapses, %lu -EEXIST\n",
+		   step, splits, collapses, eexist);
+	KUNIT_EXPECT_GT(test, splits, 0);
+	KUNIT_EXPECT_GT(test, collapses, 0);
+	KUNIT_EXPECT_GT(test, eexist, 0);
+
+	/* empty again: every table goes */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, pt_base(), pt_end() - pt_base(), NULL),
+			0);
+	memset(m->prot, 0, sizeof(m->prot));
+	pt_model_walk(test, s, m, step);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), 0);
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
+/* ---- injected allocation failures ---- */
+
+struct pt_fail_case {
+	const char *name;
+	unsigned long off;		/* of the operation, from pt_base() */
+	void (*setup)(struct kunit *test, struct pgtlib_space *s);
+	int (*op)(struct pgtlib_txn *txn, unsigned long va);
+};
+
+static void pt_setup_1g(struct kunit *test, struct pgtlib_space *s)
+{
+	KUNIT_ASSERT_EQ(test, pt_map(s, pt_base() + SZ_1G, PT_PHYS, SZ_1G,
+				     PT_RW, 0, NULL), 0);
+}
+
+static void pt_setup_2m(struct kunit *test, struct pgtlib_space *s)
+{
+	KUNIT_ASSERT_EQ(test, pt_map(s, pt_base() + SZ_1G, PT_PHYS, SZ_4M,
+				     PT_RW, 0, NULL), 0);
+}
+
+static int pt_op_map_page(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_map(txn, va, PT_PHYS, PAGE_SIZE, PT_RW, 0);
+}
+
+static int pt_op_map_across(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_map(txn, va - PAGE_SIZE, PT_PHYS, 2 * PAGE_SIZE, PT_RW,
+			  0);
+}
+
+static int pt_op_map_pages(struct pgtlib_txn *txn, unsigned long va)
+{
+	struct page *pages[2] = { ZERO_PAGE(0), ZERO_PAGE(0) };
+
+	return pgtlib_map_pages(txn, va - PAGE_SIZE, pages, 2, PT_RO, 0);
+}
+
+static int pt_op_protect_page(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_protect(txn, va, PAGE_SIZE, 0, PGTLIB_PROT_WRITE);
+}
+
+static int pt_op_protect_across(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_protect(txn, va - PAGE_SIZE, 2 * PAGE_SIZE, 0,
+			      PGTLIB_PROT_WRITE);
+}
+
+static int pt_op_unmap_page(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_unmap(txn, va, PAGE_SIZE);
+}
+
+static int pt_op_replace_page(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_map(txn, va, 2 * PT_PHYS, PAGE_SIZE, PT_RO,
+			  PGTLIB_MAP_REPLACE);
+}
+
+static const struct pt_fail_case pt_fail_cases[] = {
+	{ "map_page_empty", SZ_1G + SZ_2M, NULL, pt_op_map_page },
+	/* off == PGDIR_SIZE: set at run time */
+	{ "map_across_top_level", 0, NULL, pt_op_map_across },
+	{ "map_pages_across_pmd", SZ_1G + SZ_2M, NULL, pt_op_map_pages },
+	{ "protect_page_in_1g", SZ_1G + SZ_4M + PAGE_SIZE, pt_setup_1g,
+	  pt_op_protect_page },
+	{ "protect_across_2m_leaves", SZ_1G + SZ_2M, pt_setup_2m,
+	  pt_op_protect_across },
+	{ "unmap_page_in_2m", SZ_1G + SZ_1M, pt_setup_2m, pt_op_unmap_page },
+	{ "replace_page_in_1g", SZ_1G + SZ_8M + PAGE_SIZE, pt_setup_1g,
+	  pt_op_replace_page },
+};
+
+static void pt_fail_case_desc(const struct pt_fail_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_fail, pt_fail_cases, pt_fail_case_desc);
+
+/*
+ * Fail the first, second, ... table allocation of the operation until it
+ * succeeds: every failure is -ENOMEM with nothing changed and no table
+ * page lost. Each attempt uses a fresh space, so no spare satisfies it.
+ */
+static void pgtlib_test_fail_alloc(struct kunit *test)
+{
+	const struct pt_fail_case *c = test->param_value;
+	unsigned long off = c->off ?: PGDIR_SIZE, va = pt_base() + off;
+	struct pt_walk *before, *after;
+	unsigned int n, points = 0;
+	bool done = false;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+
+	for (n = 1; n < 32 && !done; n++) {
+		long global = pt_global_tables();
+		struct pgtlib_space *s = pt_new_space(test, 0);
+		unsigned long tables;
+		struct pgtlib_txn txn;
+		int ret;
+
+		if (c->setup)
+			c->setup(test, s);
+		before->n = 0;
+		KUNIT_ASSERT_EQ(test, pgtlib_walk(s, va - SZ_4M, va + SZ_4M,
+						  pt_walk_fn, before), 0);
+		tables = pgtlib_space_nr_tables(s);
+
+		pgtlib_txn_begin(&txn, s, 0);
+		txn.fail_alloc_at = n;
+		ret = c->op(&txn, va);
+		if (txn.nr_allocs < n) {
+			/* every allocation point has been failed once */
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			pgtlib_txn_commit(&txn);
+			KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, n - 1);
+			done = true;
+		} else {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %u", n);
+			KUNIT_EXPECT_EQ(test, txn.nr_allocs, n);
+			pgtlib_txn_abort(&txn);
+			KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 0);
+			KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, 0);
+			KUNIT_EXPECT_EQ(test, txn.stats.pages_protected, 0);
+			KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 0);
+			after->n = 0;
+			KUNIT_ASSERT_EQ(test, pgtlib_walk(s, va - SZ_4M,
+							  va + SZ_4M,
+							  pt_walk_fn, after),
+					0);
+			pt_expect_same_walk(test, before, after);
+			KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+			points++;
+		}
+		pt_destroy(test, s);
+		KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+	}
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_GE(test, points, 1);
+	kunit_info(test, "%u allocation points\n", points);
+}
+
+/* ---- no-allocation mode ---- */
+
+static DEFINE_SPINLOCK(pt_atomic_lock);
+
+static void pgtlib_test_noalloc_atomic(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, tables;
+	struct pgtlib_stats g0, g1;
+	struct pgtlib_txn txn;
+	int ret[5];
+	unsigned long flags;
+
+	/* a 2M leaf, then holes: reserve tables for all of [va, va + 4M) */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, va, SZ_4M, GFP_KERNEL), 0);
+	KUNIT_EXPECT_GE(test, s->nr_reserved, 1);
+	KUNIT_EXPECT_NOT_NULL(test, pt_table_page(s, va + SZ_2M,
+						  PGTLIB_LEVEL_PMD));
+	tables = pgtlib_space_nr_tables(s);
+	pgtlib_global_stats(&g0);
+
+	spin_lock_irqsave(&pt_atomic_lock, flags);
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
+	ret[0] = pgtlib_map(&txn, va + SZ_2M + 5 * PAGE_SIZE, PT_PHYS,
+			    3 * PAGE_SIZE, PT_RW, 0);
+	ret[1] = pgtlib_protect(&txn, va + PAGE_SIZE, PAGE_SIZE, 0,
+				PGTLIB_PROT_WRITE);
+	ret[2] = pgtlib_unmap(&txn, va + SZ_2M + 6 * PAGE_SIZE, PAGE_SIZE);
+	ret[3] = pgtlib_map(&txn, va + SZ_2M + SZ_1M, PT_PHYS, SZ_1M, PT_RO,
+			    0);
+	ret[4] = pgtlib_unmap(&txn, va + SZ_2M, SZ_2M);
+	pgtlib_txn_commit(&txn);
+	spin_unlock_irqrestore(&pt_atomic_lock, flags);
+
+	KUNIT_EXPECT_EQ(test, ret[0], 0);
+	KUNIT_EXPECT_EQ(test, ret[1], 0);
+	KUNIT_EXPECT_EQ(test, ret[2], 0);
+	KUNIT_EXPECT_EQ(test, ret[3], 0);
+	KUNIT_EXPECT_EQ(test, ret[4], 0);
+	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped,
+			3 + (SZ_1M >> PAGE_SHIFT));
+	pgtlib_global_stats(&g1);
+	KUNIT_EXPECT_EQ(test, g1.tables_allocated, g0.tables_allocated);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, PT_PHYS + PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 2 * PAGE_SIZE, PT_PHYS + 2 * PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, s, va + SZ_2M + 5 * PAGE_SIZE);
+	/* the emptied table is kept for later no-allocation use */
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + 1);
+	KUNIT_EXPECT_NOT_NULL(test, pt_table_page(s, va + SZ_2M,
+						  PGTLIB_LEVEL_PMD));
+	pgtlib_unreserve(s, va, SZ_4M);
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
+/* Without a reserved table, a no-allocation transaction fails cleanly. */
+static void pgtlib_test_noalloc_enomem(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, tables;
+	struct pt_walk *before, *after;
+	struct pgtlib_txn txn;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, s->nr_spare, 0);
+	tables = pgtlib_space_nr_tables(s);
+	before = pt_walk(test, s, va - SZ_2M, va + SZ_4M);
+
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va + PAGE_SIZE, PAGE_SIZE, 0,
+					     PGTLIB_PROT_WRITE), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, va + PAGE_SIZE, PAGE_SIZE),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, va + SZ_2M, PT_PHYS, PAGE_SIZE,
+					 PT_RW, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, pt_base() + PGDIR_SIZE, PT_PHYS,
+					 PAGE_SIZE, PT_RW, 0), -ENOMEM);
+	/* a whole leaf in an existing table needs no new table */
+	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, va + SZ_4M, PT_PHYS, SZ_2M, PT_RO,
+					 0), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+	after = pt_walk(test, s, va - SZ_2M, va + SZ_4M);
+	pt_expect_same_walk(test, before, after);
+	PT_EXPECT_HOLE(test, s, pt_base() + PGDIR_SIZE);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS, PT_RO, PGTLIB_LEVEL_PMD);
+}
+
+/* ---- pgtlib_errors: bad arguments change nothing ---- */
+
+enum pt_err_op {
+	PT_ERR_MAP,
+	PT_ERR_MAP_PAGES,
+	PT_ERR_UNMAP,
+	PT_ERR_PROTECT,
+	PT_ERR_COLLAPSE,
+	PT_ERR_RESERVE,
+	PT_ERR_WALK,
+	PT_ERR_QUERY,
+};
+
+/* Where an address is taken from. */
+enum pt_err_where {
+	PT_AT_WIN,	/* a 2M leaf after a 2M hole, then 4 PTEs at +2M+4K */
+	PT_AT_START,	/* the start of the space */
+	PT_AT_END,	/* its end */
+	PT_AT_USER,	/* an absolute (user) address, in the kernel space */
+};
+
+struct pt_err_case {
+	const char *name;
+	enum pt_err_op op;
+	enum pt_err_where where;
+	long off;
+	phys_addr_t phys;
+	unsigned long size;		/* pages for PT_ERR_MAP_PAGES */
+	unsigned int prot;		/* @set for PT_ERR_PROTECT */
+	unsigned int clear;
+	unsigned int flags;
+	bool null_page;
+	int err;
+};
+
+#define PT_P	(4 * PT_PHYS)
+#define PT_WRAP	((unsigned long)-PAGE_SIZE)
+
+static const struct pt_err_case pt_err_cases[] = {
+	{ "map_va_misaligned", PT_ERR_MAP, PT_AT_WIN, SZ_8M + 0x800, PT_P,
+	  PAGE_SIZE, PT_RW, 0, 0, false, -EINVAL },
+	{ "map_phys_misaligned", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P + 0x10,
+	  PAGE_SIZE, PT_RW, 0, 0, false, -EINVAL },
+	{ "map_size_misaligned", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P,
+	  PAGE_SIZE + 0x800, PT_RW, 0, 0, false, -EINVAL },
+	{ "map_size_zero", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, 0, PT_RW, 0, 0,
+	  false, -EINVAL },
+	{ "map_va_wraps", PT_ERR_MAP, PT_AT_WIN, SZ_8M, 0, PT_WRAP, PT_RW, 0, 0,
+	  false, -EINVAL },
+	{ "map_phys_wraps", PT_ERR_MAP, PT_AT_WIN, SZ_8M,
+	  (phys_addr_t)-PAGE_SIZE, 2 * PAGE_SIZE, PT_RW, 0, 0, false, -EINVAL },
+	{ "map_below_start", PT_ERR_MAP, PT_AT_START, -PAGE_SIZE, PT_P,
+	  2 * PAGE_SIZE, PT_RW, 0, 0, false, -ERANGE },
+	{ "map_past_end", PT_ERR_MAP, PT_AT_END, -PAGE_SIZE, PT_P,
+	  2 * PAGE_SIZE, PT_RW, 0, 0, false, -ERANGE },
+	{ "map_user_address", PT_ERR_MAP, PT_AT_USER, SZ_1M, PT_P, PAGE_SIZE,
+	  PT_RW, 0, 0, false, -ERANGE },
+	{ "map_prot_unknown", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
+	  PT_RW | BIT(5), 0, 0, false, -EINVAL },
+	{ "map_prot_no_read", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
+	  PGTLIB_PROT_WRITE, 0, 0, false, -EINVAL },
+	{ "map_prot_w_and_x", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
+	  PT_RW | PGTLIB_PROT_EXEC, 0, 0, false, -EINVAL },
+	{ "map_prot_nocache_wc", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
+	  PT_RO | PT_CACHE, 0, 0, false, -EINVAL },
+	{ "map_flags_unknown", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
+	  PT_RW, 0, BIT(2), false, -EINVAL },
+	{ "map_into_2m_leaf", PT_ERR_MAP, PT_AT_WIN, -SZ_2M, PT_P, SZ_4M, PT_RW,
+	  0, 0, false, -EEXIST },
+	{ "map_onto_pte", PT_ERR_MAP, PT_AT_WIN, SZ_2M, PT_P, 3 * PAGE_SIZE,
+	  PT_RW, 0, 0, false, -EEXIST },
+	{ "map_2m_onto_ptes", PT_ERR_MAP, PT_AT_WIN, SZ_2M, PT_P, SZ_2M, PT_RW,
+	  0, 0, false, -EEXIST },
+	{ "map_pages_null_page", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2, PT_RW,
+	  0, 0, true, -EINVAL },
+	{ "map_pages_none", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 0, PT_RW, 0,
+	  0, false, -EINVAL },
+	{ "map_pages_flag_base", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2, PT_RW,
+	  0, PGTLIB_MAP_BASE_PAGES, false, -EINVAL },
+	{ "map_pages_no_read", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2,
+	  PGTLIB_PROT_EXEC, 0, 0, false, -EINVAL },
+	{ "map_pages_misaligned", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M + 8, 0, 2,
+	  PT_RW, 0, 0, false, -EINVAL },
+	{ "map_pages_onto_pte", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_2M, 0, 4, PT_RW,
+	  0, 0, false, -EEXIST },
+	{ "protect_clear_read", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE, 0,
+	  PGTLIB_PROT_READ, 0, false, -EINVAL },
+	{ "protect_set_and_clear", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE,
+	  PGTLIB_PROT_WRITE, PGTLIB_PROT_WRITE | PGTLIB_PROT_EXEC, 0, false,
+	  -EINVAL },
+	{ "protect_write_keeps_exec", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE,
+	  PGTLIB_PROT_WRITE, 0, 0, false, -EINVAL },
+	{ "protect_exec_keeps_write", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE,
+	  PGTLIB_PROT_EXEC, 0, 0, false, -EINVAL },
+	{ "protect_nocache_and_wc", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE,
+	  PT_CACHE, 0, 0, false, -EINVAL },
+	{ "protect_unknown_bits", PT_ERR_PROTECT, PT_AT_WIN, 0, 0, PAGE_SIZE, 0,
+	  BIT(6), 0, false, -EINVAL },
+	{ "protect_misaligned", PT_ERR_PROTECT, PT_AT_WIN, 0x10, 0, PAGE_SIZE, 0,
+	  PGTLIB_PROT_WRITE, 0, false, -EINVAL },
+	{ "protect_past_end", PT_ERR_PROTECT, PT_AT_END, 0, 0, PAGE_SIZE, 0,
+	  PGTLIB_PROT_WRITE, 0, false, -ERANGE },
+	{ "unmap_size_zero", PT_ERR_UNMAP, PT_AT_WIN, 0, 0, 0, 0, 0, 0, false,
+	  -EINVAL },
+	{ "unmap_size_misaligned", PT_ERR_UNMAP, PT_AT_WIN, 0, 0, 100, 0, 0, 0,
+	  false, -EINVAL },
+	{ "unmap_wraps", PT_ERR_UNMAP, PT_AT_WIN, 0, 0, PT_WRAP, 0, 0, 0, false,
+	  -EINVAL },
+	{ "unmap_user_address", PT_ERR_UNMAP, PT_AT_USER, SZ_1M, 0, PAGE_SIZE, 0,
+	  0, 0, false, -ERANGE },
+	{ "collapse_below_start", PT_ERR_COLLAPSE, PT_AT_START, -SZ_2M, 0,
+	  SZ_4M, 0, 0, 0, false, -ERANGE },
+	{ "collapse_misaligned", PT_ERR_COLLAPSE, PT_AT_WIN, 0, 0, SZ_2M + 1, 0,
+	  0, 0, false, -EINVAL },
+	{ "reserve_past_end", PT_ERR_RESERVE, PT_AT_END, -PAGE_SIZE, 0,
+	  2 * PAGE_SIZE, 0, 0, 0, false, -ERANGE },
+	{ "reserve_size_zero", PT_ERR_RESERVE, PT_AT_WIN, SZ_8M, 0, 0, 0, 0, 0,
+	  false, -EINVAL },
+	{ "walk_empty_range", PT_ERR_WALK, PT_AT_WIN, 0, 0, 0, 0, 0, 0, false,
+	  -EINVAL },
+	{ "walk_misaligned", PT_ERR_WALK, PT_AT_WIN, 0x20, 0, PAGE_SIZE, 0, 0, 0,
+	  false, -EINVAL },
+	{ "walk_below_start", PT_ERR_WALK, PT_AT_START, -PAGE_SIZE, 0,
+	  2 * PAGE_SIZE, 0, 0, 0, false, -ERANGE },
+	{ "query_user_address", PT_ERR_QUERY, PT_AT_USER, SZ_1M, 0, 0, 0, 0, 0,
+	  false, -ERANGE },
+	{ "query_past_end", PT_ERR_QUERY, PT_AT_END, 0, 0, 0, 0, 0, 0, false,
+	  -ERANGE },
+};
+
+static void pt_err_case_desc(const struct pt_err_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_err, pt_err_cases, pt_err_case_desc);
+
+static int pt_nop_fn(const struct pgtlib_leaf *leaf, void *arg)
+{
+	return 0;
+}
+
+static void pgtlib_test_bad_args(struct kunit *test)
+{
+	const struct pt_err_case *c = test->param_value;
+	bool kernel = c->where == PT_AT_USER;
+	unsigned long win = pt_base() + SZ_1G + SZ_2M, va, tables = 0;
+	struct pt_walk *before = NULL, *after;
+	struct pgtlib_space *s;
+	struct page *pages[4];
+	struct pgtlib_stats st;
+	struct pgtlib_leaf l;
+	struct pgtlib_txn txn;
+	unsigned int i;
+	int ret;
+
+	if (kernel) {
+		s = pgtlib_kernel_space();
+		va = c->off;
+	} else {
+		s = pt_new_space(test, 0);
+		KUNIT_ASSERT_EQ(test, pt_map(s, win, PT_PHYS, SZ_2M, PT_RW, 0,
+					     NULL), 0);
+		KUNIT_ASSERT_EQ(test, pt_map(s, win + SZ_2M + PAGE_SIZE, PT_PHYS,
+					     4 * PAGE_SIZE, PT_RO, 0, NULL), 0);
+		before = pt_walk(test, s, win - SZ_2M, win + SZ_4M);
+		tables = pgtlib_space_nr_tables(s);
+		va = (c->where == PT_AT_WIN ? win : c->where == PT_AT_START ?
+		      pt_base() : pt_end()) + c->off;
+	}
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		pages[i] = ZERO_PAGE(0);
+	if (c->null_page)
+		pages[1] = NULL;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	switch (c->op) {
+	case PT_ERR_MAP:
+		ret = pgtlib_map(&txn, va, c->phys, c->size, c->prot, c->flags);
+		break;
+	case PT_ERR_MAP_PAGES:
+		ret = pgtlib_map_pages(&txn, va, pages, c->size, c->prot,
+				       c->flags);
+		break;
+	case PT_ERR_UNMAP:
+		ret = pgtlib_unmap(&txn, va, c->size);
+		break;
+	case PT_ERR_PROTECT:
+		ret = pgtlib_protect(&txn, va, c->size, c->prot, c->clear);
+		break;
+	case PT_ERR_COLLAPSE:
+		ret = pgtlib_collapse(&txn, va, c->size);
+		break;
+	case PT_ERR_RESERVE:
+		ret = pgtlib_reserve(s, va, c->size, GFP_KERNEL);
+		break;
+	case PT_ERR_WALK:
+		ret = pgtlib_walk(s, va, va + c->size, pt_nop_fn, NULL);
+		break;
+	default:
+		ret = pgtlib_query(s, va, &l);
+		break;
+	}
+	pgtlib_txn_abort(&txn);
+	st = txn.stats;
+	KUNIT_EXPECT_EQ(test, ret, c->err);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	if (kernel)
+		return;
+
+	/* nothing changed */
+	after = pt_walk(test, s, win - SZ_2M, win + SZ_4M);
+	pt_expect_same_walk(test, before, after);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+	PT_EXPECT_LEAF(test, s, win + PAGE_SIZE, PT_PHYS + PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_HOLE(test, s, win + SZ_8M);
+}
+
+static struct kunit_case pgtlib_private_cases[] = {
+	KUNIT_CASE(pgtlib_test_map_pte),
+	KUNIT_CASE(pgtlib_test_map_pmd),
+	KUNIT_CASE(pgtlib_test_map_pud),
+	KUNIT_CASE(pgtlib_test_walk_holes),
+	KUNIT_CASE(pgtlib_test_map_mixed),
+	KUNIT_CASE(pgtlib_test_map_base_pages),
+	KUNIT_CASE(pgtlib_test_map_cross_top),
+	KUNIT_CASE(pgtlib_test_protect_levels),
+	KUNIT_CASE(pgtlib_test_protect_cache),
+	KUNIT_CASE(pgtlib_test_protect_split_pmd),
+	KUNIT_CASE(pgtlib_test_protect_split_pud),
+	KUNIT_CASE(pgtlib_test_protect_split_two),
+	KUNIT_CASE(pgtlib_test_unmap_split),
+	KUNIT_CASE(pgtlib_test_collapse_bottom_up),
+	KUNIT_CASE(pgtlib_test_collapse_refused),
+	KUNIT_CASE(pgtlib_test_map_pages),
+	KUNIT_CASE(pgtlib_test_map_replace),
+	KUNIT_CASE(pgtlib_test_live_flushes),
+	KUNIT_CASE(pgtlib_test_accounting),
+	KUNIT_CASE(pgtlib_test_noalloc_atomic),
+	KUNIT_CASE(pgtlib_test_noalloc_enomem),
+	KUNIT_CASE_PARAM(pgtlib_test_fail_alloc, pt_fail_gen_params),
+	KUNIT_CASE_SLOW(pgtlib_test_random_model),
+	{}
+};
+
+static struct kunit_suite pgtlib_private_suite = {
+	.name = "pgtlib_private",
+	.test_cases = pgtlib_private_cases,
+};
+
+static struct kunit_case pgtlib_kernel_cases[] = {
+	KUNIT_CASE(pgtlib_test_kernel_map_pages),
+	KUNIT_CASE(pgtlib_test_kernel_pmd_leaf),
+	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
+	KUNIT_CASE(pgtlib_test_kernel_one_flush),
+	KUNIT_CASE(pgtlib_test_kernel_replace),
+	KUNIT_CASE(pgtlib_test_share_kernel),
+	{}
+};
+
+static struct kunit_suite pgtlib_kernel_suite = {
+	.name = "pgtlib_kernel",
+	.test_cases = pgtlib_kernel_cases,
+};
+
+static struct kunit_case pgtlib_errors_cases[] = {
+	KUNIT_CASE(pgtlib_test_space_create_errors),
+	KUNIT_CASE_PARAM(pgtlib_test_bad_args, pt_err_gen_params),
+	{}
+};
+
+static struct kunit_suite pgtlib_errors_suite = {
+	.name = "pgtlib_errors",
+	.test_cases = pgtlib_errors_cases,
+};
+
+kunit_test_suites(&pgtlib_private_suite, &pgtlib_kernel_suite,
+		  &pgtlib_errors_suite);
+
+MODULE_DESCRIPTION("KUnit tests for pgtlib");
+MODULE_LICENSE("GPL");
