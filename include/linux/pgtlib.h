@@ -27,6 +27,13 @@
  * change under that lock without allocating, so the change cannot fail
  * half-way. Operations on disjoint ranges may be issued concurrently from
  * any number of CPUs; their apply phases are serialised by the lock.
+ *
+ * On arm64, splitting or collapsing a live huge leaf briefly unmaps all of
+ * it (break-before-make): its owner must own the whole leaf. Operations of a
+ * %PGTLIB_TXN_NOALLOC transaction may run with preemption or interrupts
+ * disabled, but not in hard interrupt context; invalidating a live space
+ * (at commit, or on x86 after splitting a live huge leaf) needs interrupts
+ * enabled.
  */
 #ifndef _LINUX_PGTLIB_H
 #define _LINUX_PGTLIB_H

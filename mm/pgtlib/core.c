@@ -335,6 +335,7 @@ static void pgtlib_free_tables(struct pgtlib_space *space, unsigned int level,
 
 	do {
 		unsigned long val;
+		void *table;
 
 		next = pgtlib_entry_end(level, addr, end);
 		if (level == PGTLIB_LEVEL_PGD &&
@@ -350,8 +351,10 @@ static void pgtlib_free_tables(struct pgtlib_space *space, unsigned int level,
 			goto skip;
 		if (level > PGTLIB_LEVEL_PMD)
 			pgtlib_free_tables(space, level - 1, ep, addr, next);
-		pgtlib_table_free(virt_to_page(pgtlib_entry_table(space, level,
-								  ep, addr)));
+		table = pgtlib_entry_table(space, level, ep, addr);
+		if (WARN_ON_ONCE(!pgtlib_table_is_ours(table)))
+			goto skip;
+		pgtlib_table_free(virt_to_page(table));
 		atomic_long_dec(&space->nr_tables);
 		this_cpu_inc(pgtlib_totals.tables_freed);
 skip:
@@ -468,6 +471,8 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 
 	if (!txn->nr_ranges && !txn->flush_all)
 		return;
+	/* Invalidating other CPUs' TLBs takes IPIs on some architectures. */
+	lockdep_assert_irqs_enabled();
 
 	for (i = 0; i < txn->nr_ranges; i++)
 		pages += (txn->ranges[i].end - txn->ranges[i].start) >> PAGE_SHIFT;
@@ -500,8 +505,17 @@ static void pgtlib_txn_end(struct pgtlib_txn *txn)
 	 */
 	list_for_each_entry(page, &txn->free_tables, lru)
 		clear_page(page_address(page));
-	pgtlib_tables_release(txn, &txn->free_tables,
-			      txn->flags & PGTLIB_TXN_NOALLOC);
+	if ((txn->space->flags & PGTLIB_SPACE_KERNEL) &&
+	    !(txn->flags & PGTLIB_TXN_NOALLOC) &&
+	    !list_empty(&txn->free_tables)) {
+		/* ptdump walks init_mm under mmap_write_lock(), not our lock. */
+		mmap_read_lock(&init_mm);
+		pgtlib_tables_release(txn, &txn->free_tables, false);
+		mmap_read_unlock(&init_mm);
+	} else {
+		pgtlib_tables_release(txn, &txn->free_tables,
+				      txn->flags & PGTLIB_TXN_NOALLOC);
+	}
 
 	this_cpu_add(pgtlib_totals.pages_mapped, s->pages_mapped);
 	this_cpu_add(pgtlib_totals.pages_unmapped, s->pages_unmapped);

@@ -9,6 +9,8 @@
  *	The %PGTLIB_PROT_* bits the architecture can express.
  * bool pgtlib_arch_level_has_leaf(unsigned int level)
  *	A kernel leaf may live at @level on this CPU.
+ * bool pgtlib_arch_prot_ok(unsigned int prot)
+ *	The architecture can express this combination of %PGTLIB_PROT_* bits.
  * bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
  *	A leaf at @level (> 0) may map @phys (e.g. x86's MTRRs are uniform).
  * unsigned long pgtlib_arch_mk_leaf(unsigned int level, unsigned long pfn,
@@ -22,10 +24,10 @@
  * void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
  *			       pgprot_t *set_mask, pgprot_t *clear_mask)
  *	PTE bits to clear then set to apply pgtlib_protect(@set, @clear).
- * bool pgtlib_arch_change_needs_bbm(pgprot_t old, pgprot_t new)
- *	Changing a live leaf from @old to @new needs break-before-make.
- * PGTLIB_ARCH_SPLIT_NEEDS_BBM
- *	Replacing a live huge leaf by a table needs break-before-make.
+ * PGTLIB_ARCH_NEEDS_BBM
+ *	Changing the output address or size of a live valid entry (a split,
+ *	a collapse, a replacing map) or its memory type needs
+ *	break-before-make: clear, invalidate, then write.
  * PGTLIB_ARCH_FLUSH_AFTER_SPLIT
  *	After a live split the TLB must be flushed before the new smaller
  *	leaves may differ from the huge one (the x86 SDM forbids a TLB holding
@@ -33,9 +35,10 @@
  * unsigned long pgtlib_arch_flush_ceiling(void)
  *	Pages above which one full flush is cheaper than page invalidations.
  * void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
- *			  bool all)
+ *			  bool all, bool tables)
  *	Invalidate kernel translations for @ranges on every CPU, or the
- *	whole TLB when @all, as one request.
+ *	whole TLB when @all, as one request; @tables: table pages were
+ *	removed, so cached walks must go too.
  */
 #ifndef _MM_PGTLIB_INTERNAL_H
 #define _MM_PGTLIB_INTERNAL_H
@@ -64,8 +67,8 @@
  * @spare: table pages allocated in advance, linked through page->lru
  * @nr_spare: pages on @spare
  * @nr_reserved: pages on @spare promised to pgtlib_reserve() callers
- * @nr_tables: table pages pgtlib allocated for this space, not yet freed
- *	(including those on @spare)
+ * @nr_tables: table pages pgtlib allocated and installed in this space
+ *	(spares not included)
  * @shared: PGD indices whose entries are init_mm's
  */
 struct pgtlib_space {
@@ -103,14 +106,24 @@ static inline bool pgtlib_level_folded(unsigned int level)
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PUD:
-		return PTRS_PER_PMD == 1;
+		return mm_pmd_folded(&init_mm);
 	case PGTLIB_LEVEL_P4D:
-		return PTRS_PER_PUD == 1;
+		return mm_pud_folded(&init_mm);
 	case PGTLIB_LEVEL_PGD:
-		return PTRS_PER_P4D == 1;
+		return mm_p4d_folded(&init_mm);
 	default:
 		return false;
 	}
+}
+
+/* The highest level whose entries are real. */
+static inline unsigned int pgtlib_top_level(void)
+{
+	unsigned int level = PGTLIB_LEVEL_PGD;
+
+	while (pgtlib_level_folded(level))
+		level--;
+	return level;
 }
 
 static inline unsigned int pgtlib_level_shift(unsigned int level)

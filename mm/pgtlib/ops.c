@@ -371,6 +371,10 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 			/* Replace the huge leaf by a table of smaller ones. */
 			pgtlib_entry_write(level, ep, addr, 0);
 			pgtlib_op_note(op, level, addr, next, true);
+			/* No TLB may hold the old size beside the new leaves. */
+			if (PGTLIB_ARCH_FLUSH_AFTER_SPLIT &&
+			    (op->space->flags & PGTLIB_SPACE_LIVE))
+				pgtlib_txn_flush(op->txn);
 			return pgtlib_apply_hole(op, level, ep, addr, next);
 		}
 		pgtlib_entry_write(level, ep, addr,
@@ -484,6 +488,13 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 		return 1;
 	}
 	if (op->kind != PGTLIB_OP_UNMAP || !child_empty || op->keep_tables)
+		return 1;
+	/*
+	 * Every page table copies the kernel's top-level entries (x86 syncs
+	 * them into each PGD): a table they point to is never freed.
+	 */
+	if ((op->space->flags & PGTLIB_SPACE_KERNEL) &&
+	    level == pgtlib_top_level())
 		return 1;
 
 	table = pgtlib_entry_table(op->space, level, ep, addr);
