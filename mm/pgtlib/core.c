@@ -321,6 +321,7 @@ int pgtlib_space_share_kernel(struct pgtlib_space *space,
 			pgdp_get(pgd_offset_pgd(init_mm.pgd, addr)));
 		__set_bit(pgd_index(addr), space->shared);
 	}
+	space->flags |= PGTLIB_SPACE_SHARES;
 	spin_unlock(space->lock);
 	return 0;
 }
@@ -416,9 +417,15 @@ EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
 void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
 		      unsigned int flags)
 {
-	memset(txn, 0, sizeof(*txn));
+	/* ranges[] is only read below nr_ranges: leave it be. */
 	txn->space = space;
 	txn->flags = flags;
+	txn->nr_ranges = 0;
+	txn->flush_all = false;
+	txn->flush_tables = false;
+	memset(&txn->stats, 0, sizeof(txn->stats));
+	txn->fail_alloc_at = 0;
+	txn->nr_allocs = 0;
 	txn->gfp = GFP_PGTABLE_KERNEL;
 	if (flags & PGTLIB_TXN_ACCOUNT)
 		txn->gfp |= __GFP_ACCOUNT;

@@ -86,6 +86,7 @@ struct pgtlib_space {
 };
 
 #define PGTLIB_SPACE_KERNEL	BIT(8)	/* init_mm's page table */
+#define PGTLIB_SPACE_SHARES	BIT(9)	/* some @shared bit is set */
 
 /* Marks, in page->index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL

@@ -643,7 +643,7 @@ int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
 		return -EINVAL;
 	if (va < space->start || va + size - 1 > space->end - 1)
 		return -ERANGE;
-	if (bitmap_empty(space->shared, PGTLIB_MAX_PGDS))
+	if (!(space->flags & PGTLIB_SPACE_SHARES))
 		return 0;
 	for (addr = va; addr - 1 < va + size - 1;
 	     addr = pgtlib_entry_end(PGTLIB_LEVEL_PGD, addr, va + size))
@@ -668,6 +668,90 @@ static int pgtlib_check_prot(unsigned int prot)
 	return 0;
 }
 
+/*
+ * A MAP met a leaf at @op->fail_addr: take back the leaves it wrote before,
+ * through the PTE table @ptep if it stayed in one, so that the failed
+ * operation leaves every translation as it was.
+ */
+static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
+{
+	struct pgtlib_txn *txn = op->txn;
+	struct pgtlib_stats saved = txn->stats;
+	bool emptied;
+
+	if (op->fail_addr <= op->start)
+		return;
+	op->kind = PGTLIB_OP_UNMAP;
+	op->keep_tables = true;
+	op->end = op->fail_addr;
+	if (ptep)
+		pgtlib_apply_ptes(op, ptep, op->start, op->end);
+	else
+		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
+			     &emptied);
+	saved.pages_mapped -= txn->stats.pages_unmapped - saved.pages_unmapped;
+	saved.flushes = txn->stats.flushes;
+	txn->stats = saved;
+}
+
+/*
+ * The PTE for @addr if every level above it is a table, else NULL. The
+ * kernel's typed helpers fold levels themselves, so this is one short
+ * descent with no per-level dispatch.
+ */
+static pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
+				unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset_pgd(space->pgd, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(p4dp_get(p4d)) || p4d_leaf(p4dp_get(p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(pudp_get(pud)) || pud_leaf(pudp_get(pud)))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(pmdp_get(pmd)) || pmd_leaf(pmdp_get(pmd)))
+		return NULL;
+	return pte_offset_kernel(pmd, addr);
+}
+
+/*
+ * Most operations stay inside one PTE table that already exists. Map,
+ * unmap or protect its PTEs without claiming tables or taking the lock:
+ * the range is the caller's, and pgtlib frees, splits or collapses a
+ * table only for an operation whose range covers all of it, so no other
+ * operation can change the tables above the range meanwhile. Returns
+ * false when the operation needs the general path.
+ */
+static bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
+{
+	pte_t *ptep;
+
+	if (op->kind != PGTLIB_OP_MAP && op->kind != PGTLIB_OP_UNMAP &&
+	    op->kind != PGTLIB_OP_PROTECT)
+		return false;
+	if (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
+		return false;
+	/* Inside one PMD entry's span, and not all of it. */
+	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
+	    op->end - op->start >= PMD_SIZE)
+		return false;
+	ptep = pgtlib_pte_lookup(op->space, op->start);
+	if (!ptep)
+		return false;
+
+	*ret = pgtlib_apply_ptes(op, ptep, op->start, op->end);
+	if (*ret == -EEXIST)
+		pgtlib_op_take_back(op, ptep);
+	return true;
+}
+
 /* Operations that split the huge leaves their range covers in part. */
 static bool pgtlib_op_splits(struct pgtlib_op *op)
 {
@@ -686,6 +770,9 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	struct pgtlib_space *space = op->space;
 	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
 	int ret;
+
+	if (pgtlib_op_fast(op, &ret))
+		return ret;
 
 	INIT_LIST_HEAD(&op->tables);
 	op->split_lo = ULONG_MAX;
@@ -745,21 +832,8 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 
 	ret = pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			   &emptied);
-	if (ret == -EEXIST && op->fail_addr > op->start) {
-		/* Take back the leaves this operation wrote before the clash. */
-		struct pgtlib_stats saved = txn->stats;
-		unsigned long fail_addr = op->fail_addr;
-
-		op->kind = PGTLIB_OP_UNMAP;
-		op->keep_tables = true;
-		op->end = fail_addr;
-		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
-			     &emptied);
-		saved.pages_mapped -= txn->stats.pages_unmapped -
-				      saved.pages_unmapped;
-		saved.flushes = txn->stats.flushes;
-		txn->stats = saved;
-	}
+	if (ret == -EEXIST)
+		pgtlib_op_take_back(op, NULL);
 	spin_unlock(space->lock);
 
 	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
