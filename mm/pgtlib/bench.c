@@ -137,22 +137,13 @@ static void pgtlib_bench_protect(struct seq_file *m, unsigned int nr)
 int pgtlib_bench_show(struct seq_file *m, void *v)
 {
 	static const unsigned int sizes[] = { 1, 16, 256, 512 };
-	const unsigned int max = PTRS_PER_PTE;
-	struct vm_struct *area;
-	struct page **pages;
-	unsigned long va;
+	struct pgtlib_test_area area = {};
 	unsigned int i;
 
-	pages = kcalloc(max, sizeof(*pages), GFP_KERNEL);
-	area = get_vm_area(2 * PMD_SIZE, VM_MAP);
-	if (!pages || !area)
-		goto out;
-	for (i = 0; i < max; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		if (!pages[i])
-			goto out;
+	if (pgtlib_test_area_get(&area)) {
+		seq_puts(m, "# cannot allocate pages and a vmalloc area\n");
+		return 0;
 	}
-	va = ALIGN((unsigned long)area->addr, PMD_SIZE);
 
 	seq_printf(m, "# %u rounds each; ns per op and per page (instructions under -icount)\n",
 		   PGTLIB_BENCH_ROUNDS);
@@ -160,19 +151,12 @@ int pgtlib_bench_show(struct seq_file *m, void *v)
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct pgtlib_bench_row base = {}, lib = {};
 
-		pgtlib_bench_vmalloc(va, pages, sizes[i], &base);
-		pgtlib_bench_pgtlib(va, pages, sizes[i], &lib);
+		pgtlib_bench_vmalloc(area.va, area.pages, sizes[i], &base);
+		pgtlib_bench_pgtlib(area.va, area.pages, sizes[i], &lib);
 		pgtlib_bench_print(m, "vmap", sizes[i], &base);
 		pgtlib_bench_print(m, "pgtlib", sizes[i], &lib);
 	}
-	pgtlib_bench_protect(m, max);
-out:
-	if (area)
-		free_vm_area(area);
-	if (pages)
-		for (i = 0; i < max; i++)
-			if (pages[i])
-				__free_page(pages[i]);
-	kfree(pages);
+	pgtlib_bench_protect(m, PTRS_PER_PTE);
+	pgtlib_test_area_put(&area);
 	return 0;
 }

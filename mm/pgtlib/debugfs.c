@@ -59,31 +59,62 @@ static void pgtlib_check(struct pgtlib_selftest *t, bool ok, const char *what)
 	seq_printf(t->m, "%s %u %s\n", ok ? "ok" : "not ok", t->nr, what);
 }
 
+int pgtlib_test_area_get(struct pgtlib_test_area *area)
+{
+	unsigned int i;
+
+	area->pages = kcalloc(PTRS_PER_PTE, sizeof(*area->pages), GFP_KERNEL);
+	area->vm = get_vm_area(2 * PMD_SIZE, VM_MAP);
+	if (!area->pages || !area->vm)
+		goto fail;
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		area->pages[i] = alloc_page(GFP_KERNEL);
+		if (!area->pages[i])
+			goto fail;
+	}
+	area->va = ALIGN((unsigned long)area->vm->addr, PMD_SIZE);
+	return 0;
+fail:
+	pgtlib_test_area_put(area);
+	return -ENOMEM;
+}
+
+void pgtlib_test_area_put(struct pgtlib_test_area *area)
+{
+	unsigned int i;
+
+	if (area->vm)
+		free_vm_area(area->vm);
+	if (area->pages)
+		for (i = 0; i < PTRS_PER_PTE; i++)
+			if (area->pages[i])
+				__free_page(area->pages[i]);
+	kfree(area->pages);
+	area->vm = NULL;
+	area->pages = NULL;
+}
+
 /* 512 pages mapped at a 2M-aligned address of a vmalloc area. */
 static void pgtlib_selftest_live(struct pgtlib_selftest *t)
 {
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	unsigned long tables = pgtlib_space_nr_tables(kernel);
 	const unsigned int nr = PTRS_PER_PTE;
-	struct page **pages;
-	struct vm_struct *area;
+	struct pgtlib_test_area area = {};
 	struct pgtlib_leaf leaf;
 	struct pgtlib_txn txn;
+	struct page **pages;
 	unsigned long va, byte;
 	unsigned int i;
 	bool ok;
 	int ret;
 
-	pages = kcalloc(nr, sizeof(*pages), GFP_KERNEL);
-	area = get_vm_area(2 * PMD_SIZE, VM_MAP);
-	if (!pages || !area)
-		goto out;
-	for (i = 0; i < nr; i++) {
-		pages[i] = alloc_page(GFP_KERNEL);
-		if (!pages[i])
-			goto out;
+	if (pgtlib_test_area_get(&area)) {
+		pgtlib_check(t, false, "allocate pages and a vmalloc area");
+		return;
 	}
-	va = ALIGN((unsigned long)area->addr, PMD_SIZE);
+	pages = area.pages;
+	va = area.va;
 
 	pgtlib_txn_begin(&txn, kernel, 0);
 	ret = pgtlib_map_pages(&txn, va, pages, nr,
@@ -137,14 +168,7 @@ static void pgtlib_selftest_live(struct pgtlib_selftest *t)
 	pgtlib_check(t, txn.stats.flushes == 1 &&
 		     pgtlib_space_nr_tables(kernel) == tables,
 		     "table pages back to their starting count after the flush");
-out:
-	if (area)
-		free_vm_area(area);
-	if (pages)
-		for (i = 0; i < nr; i++)
-			if (pages[i])
-				__free_page(pages[i]);
-	kfree(pages);
+	pgtlib_test_area_put(&area);
 }
 
 static int pgtlib_selftest_show(struct seq_file *m, void *v)

@@ -311,4 +311,17 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn);
 struct seq_file;
 int pgtlib_bench_show(struct seq_file *m, void *v);
 
+/*
+ * For the selftest and the benchmark: PTRS_PER_PTE pages and a vmalloc
+ * area with a PMD-aligned window, @va, of as many pages in it.
+ */
+struct pgtlib_test_area {
+	struct vm_struct *vm;
+	struct page **pages;
+	unsigned long va;
+};
+
+int pgtlib_test_area_get(struct pgtlib_test_area *area);
+void pgtlib_test_area_put(struct pgtlib_test_area *area);
+
 #endif /* _MM_PGTLIB_INTERNAL_H */
