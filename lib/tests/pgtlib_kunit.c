@@ -660,6 +660,32 @@ static void pgtlib_test_protect_cache(struct kunit *test)
 		       PT_RW | PGTLIB_PROT_NOCACHE, PGTLIB_LEVEL_PTE);
 }
 
+/*
+ * Making an uncached leaf executable: refused, changing nothing, where the
+ * architecture cannot express it (arm64), done where it can (x86).
+ */
+static void pgtlib_test_protect_exec_uncached(struct kunit *test)
+{
+	const unsigned int uc = PGTLIB_PROT_READ | PGTLIB_PROT_NOCACHE;
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M;
+	struct pgtlib_stats st;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, uc, 0, NULL), 0);
+	ret = pt_protect(s, va, PAGE_SIZE, PGTLIB_PROT_EXEC, PGTLIB_PROT_WRITE,
+			 &st);
+	if (pgtlib_arch_prot_ok(uc | PGTLIB_PROT_EXEC)) {
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		PT_EXPECT_LEAF(test, s, va, PT_PHYS, uc | PGTLIB_PROT_EXEC,
+			       PGTLIB_LEVEL_PTE);
+	} else {
+		KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+		PT_EXPECT_LEAF(test, s, va, PT_PHYS, uc, PGTLIB_LEVEL_PMD);
+	}
+}
+
 /* A 4K protect inside a 2M leaf splits exactly that leaf; collapse undoes. */
 static void pgtlib_test_protect_split_pmd(struct kunit *test)
 {
@@ -2255,6 +2281,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_cross_top),
 	KUNIT_CASE(pgtlib_test_protect_levels),
 	KUNIT_CASE(pgtlib_test_protect_cache),
+	KUNIT_CASE(pgtlib_test_protect_exec_uncached),
 	KUNIT_CASE(pgtlib_test_protect_split_pmd),
 	KUNIT_CASE(pgtlib_test_protect_split_pud),
 	KUNIT_CASE(pgtlib_test_protect_split_two),

@@ -990,6 +990,22 @@ int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
 
+struct pgtlib_prot_change {
+	unsigned int set;
+	unsigned int clear;
+};
+
+/* Every leaf's new protection must be one the architecture can express. */
+static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
+{
+	const struct pgtlib_prot_change *c = arg;
+
+	if (!leaf->present)
+		return 0;
+	return pgtlib_arch_prot_ok((leaf->prot | c->set) & ~c->clear) ?
+	       0 : -EINVAL;
+}
+
 /**
  * pgtlib_protect() - change the protection of the leaves in a range
  * @txn: an open transaction
@@ -1001,7 +1017,8 @@ EXPORT_SYMBOL_GPL(pgtlib_unmap);
  * Splits a huge leaf only where the range covers part of it. Holes in the
  * range are skipped. The result can never be writable and executable:
  * setting %PGTLIB_PROT_WRITE requires clearing %PGTLIB_PROT_EXEC and vice
- * versa. Setting one cache mode clears the other.
+ * versa. Setting one cache mode clears the other. Making a leaf executable
+ * fails if its memory type cannot be (arm64 Device and Normal-NC).
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0; -EINVAL for bad bits (clearing %PGTLIB_PROT_READ, a bit both
@@ -1040,6 +1057,14 @@ int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		return -EOPNOTSUPP;
 	if (set & cache)
 		clear |= cache & ~set;
+	if (set & PGTLIB_PROT_EXEC) {
+		struct pgtlib_prot_change c = { .set = set, .clear = clear };
+
+		ret = pgtlib_walk(op.space, va, va + size,
+				  pgtlib_prot_change_ok, &c);
+		if (ret)
+			return ret;
+	}
 	pgtlib_arch_prot_masks(set, clear, &op.set_mask, &op.clear_mask);
 
 	return pgtlib_op_run(&op, pgtlib_split_bound(va) +
