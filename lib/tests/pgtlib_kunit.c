@@ -686,6 +686,31 @@ static void pgtlib_test_protect_exec_uncached(struct kunit *test)
 	}
 }
 
+/*
+ * pgtlib_unreserve() releases what pgtlib_reserve() promised, even after a
+ * no-allocation split used a reserved spare and left no huge leaf.
+ */
+static void pgtlib_test_unreserve_exact(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	struct pgtlib_txn txn;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, va, SZ_2M, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 1);
+
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va, PAGE_SIZE, 0,
+					     PGTLIB_PROT_WRITE), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
+
+	pgtlib_unreserve(s, va, SZ_2M);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 0);
+}
+
 /* A 4K protect inside a 2M leaf splits exactly that leaf; collapse undoes. */
 static void pgtlib_test_protect_split_pmd(struct kunit *test)
 {
@@ -2282,6 +2307,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_protect_levels),
 	KUNIT_CASE(pgtlib_test_protect_cache),
 	KUNIT_CASE(pgtlib_test_protect_exec_uncached),
+	KUNIT_CASE(pgtlib_test_unreserve_exact),
 	KUNIT_CASE(pgtlib_test_protect_split_pmd),
 	KUNIT_CASE(pgtlib_test_protect_split_pud),
 	KUNIT_CASE(pgtlib_test_protect_split_two),

@@ -228,6 +228,7 @@ static int __init pgtlib_init(void)
 	space->flags = PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL;
 	space->lock = &init_mm.page_table_lock;
 	INIT_LIST_HEAD(&space->spare);
+	INIT_LIST_HEAD(&space->reservations);
 	return 0;
 }
 core_initcall(pgtlib_init);
@@ -274,6 +275,7 @@ struct pgtlib_space *pgtlib_space_create(unsigned long start,
 	spin_lock_init(&space->own_lock);
 	space->lock = &space->own_lock;
 	INIT_LIST_HEAD(&space->spare);
+	INIT_LIST_HEAD(&space->reservations);
 	return space;
 }
 EXPORT_SYMBOL_GPL(pgtlib_space_create);
@@ -385,6 +387,7 @@ void pgtlib_space_destroy(struct pgtlib_space *space)
 		this_cpu_inc(pgtlib_totals.tables_freed);
 	}
 	WARN_ON(atomic_long_read(&space->nr_tables));
+	pgtlib_reservations_free(space);
 	free_page((unsigned long)space->pgd);
 	kfree(space);
 }

@@ -67,6 +67,7 @@
  * @spare: table pages allocated in advance, linked through page->lru
  * @nr_spare: pages on @spare
  * @nr_reserved: pages on @spare promised to pgtlib_reserve() callers
+ * @reservations: what each pgtlib_reserve() promised, for pgtlib_unreserve()
  * @nr_tables: table pages pgtlib allocated and installed in this space
  *	(spares not included)
  * @shared: PGD indices whose entries are init_mm's
@@ -81,6 +82,7 @@ struct pgtlib_space {
 	struct list_head spare;
 	unsigned long nr_spare;
 	unsigned long nr_reserved;
+	struct list_head reservations;
 	atomic_long_t nr_tables;
 	DECLARE_BITMAP(shared, PGTLIB_MAX_PGDS);
 };
@@ -307,6 +309,7 @@ void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
 void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			  unsigned long end);
 void pgtlib_txn_flush(struct pgtlib_txn *txn);
+void pgtlib_reservations_free(struct pgtlib_space *space);
 
 struct seq_file;
 int pgtlib_bench_show(struct seq_file *m, void *v);

@@ -1108,6 +1108,23 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 
+struct pgtlib_reservation {
+	struct list_head list;
+	unsigned long start;
+	unsigned long end;
+	unsigned long nr_spare;
+};
+
+void pgtlib_reservations_free(struct pgtlib_space *space)
+{
+	struct pgtlib_reservation *r, *next;
+
+	list_for_each_entry_safe(r, next, &space->reservations, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+}
+
 /**
  * pgtlib_reserve() - prepare a range for changes that may not allocate
  * @space: the space
@@ -1126,6 +1143,7 @@ EXPORT_SYMBOL_GPL(pgtlib_collapse);
 int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 		   unsigned long size, gfp_t gfp)
 {
+	struct pgtlib_reservation *resv;
 	struct pgtlib_txn txn;
 	struct pgtlib_op op = {
 		.txn = &txn,
@@ -1141,6 +1159,9 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
+	resv = kmalloc(sizeof(*resv), gfp);
+	if (!resv)
+		return -ENOMEM;
 
 	pgtlib_txn_begin(&txn, space, 0);
 	txn.gfp = gfp;
@@ -1152,13 +1173,16 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 		ret = pgtlib_op_run(&op, need);
 	if (ret) {
 		pgtlib_tables_release(&txn, &extra, false);
+		kfree(resv);
 	} else {
-		unsigned long n = list_count_nodes(&extra);
-
+		resv->start = va;
+		resv->end = va + size;
+		resv->nr_spare = list_count_nodes(&extra);
 		spin_lock(space->lock);
 		list_splice(&extra, &space->spare);
-		space->nr_spare += n;
-		space->nr_reserved += n;
+		space->nr_spare += resv->nr_spare;
+		space->nr_reserved += resv->nr_spare;
+		list_add(&resv->list, &space->reservations);
 		spin_unlock(space->lock);
 	}
 	pgtlib_txn_commit(&txn);
@@ -1172,28 +1196,35 @@ EXPORT_SYMBOL_GPL(pgtlib_reserve);
  * @va: the @va given to pgtlib_reserve()
  * @size: the @size given to pgtlib_reserve()
  *
- * The spare tables kept for splits in the range are released. Tables
- * installed in the range stay until an allocating transaction unmaps it.
+ * The spare tables that pgtlib_reserve() kept for splits in the range are
+ * no longer promised, however the range changed since. Tables installed
+ * in the range stay until an allocating transaction unmaps it.
  */
 void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		      unsigned long size)
 {
+	struct pgtlib_reservation *r, *found = NULL;
 	struct pgtlib_txn txn;
-	struct pgtlib_op op = {
-		.txn = &txn,
-		.space = space,
-		.kind = PGTLIB_OP_RESERVE,
-	};
 	LIST_HEAD(none);
 
-	if (pgtlib_check_range(space, va, size))
-		return;
-	pgtlib_txn_begin(&txn, space, 0);
-	pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va, va + size, false);
 	spin_lock(space->lock);
-	space->nr_reserved -= min(space->nr_reserved, op.reserve_extra);
+	list_for_each_entry(r, &space->reservations, list) {
+		if (r->start == va && r->end == va + size) {
+			found = r;
+			list_del(&r->list);
+			space->nr_reserved -= min(space->nr_reserved,
+						  r->nr_spare);
+			break;
+		}
+	}
 	spin_unlock(space->lock);
-	/* Trims the spares down to the cache size. */
+	if (WARN_ONCE(!found, "pgtlib: no reservation for %#lx+%#lx\n",
+		      va, size))
+		return;
+	kfree(found);
+
+	/* Trim the spares down to the cache size. */
+	pgtlib_txn_begin(&txn, space, 0);
 	pgtlib_tables_release(&txn, &none, false);
 	pgtlib_txn_commit(&txn);
 }
