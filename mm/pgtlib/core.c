@@ -12,7 +12,6 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/pgalloc.h>
 #include <asm/tlbflush.h>
 

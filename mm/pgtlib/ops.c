@@ -51,15 +51,13 @@ static unsigned long pgtlib_op_pfn(struct pgtlib_op *op, unsigned long addr)
 	return PHYS_PFN(op->phys + (addr - op->start));
 }
 
-/* A leaf at @level can map all of [addr, next) in one go. */
+/* A huge leaf at @level (> 0) can map all of [addr, next) in one go. */
 static bool pgtlib_op_can_leaf(struct pgtlib_op *op, unsigned int level,
 			       unsigned long addr, unsigned long next)
 {
 	unsigned long size = pgtlib_level_size(level);
 	phys_addr_t phys;
 
-	if (level == PGTLIB_LEVEL_PTE)
-		return true;
 	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES))
 		return false;
 	if (next - addr != size || !pgtlib_level_has_leaf(level))
@@ -316,7 +314,7 @@ static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
 			void *parent, unsigned long addr, unsigned long end,
 			bool *emptied);
 
-/* A hole at @level in [addr, next): fill it for MAP and RESERVE. */
+/* A hole at @level (> 0) in [addr, next): fill it for MAP and RESERVE. */
 static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 			     void *ep, unsigned long addr, unsigned long next)
 {
@@ -335,8 +333,6 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 	}
 	if (op->kind != PGTLIB_OP_MAP && op->kind != PGTLIB_OP_RESERVE)
 		return 0;
-	if (level == PGTLIB_LEVEL_PTE)
-		return 0;
 	table = pgtlib_tables_take(op->space, &op->tables);
 	if (WARN_ON_ONCE(!table))
 		return -ENOMEM;
@@ -346,7 +342,7 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 	return pgtlib_apply(op, level - 1, ep, addr, next, &emptied);
 }
 
-/* A leaf at @level, of which [addr, next) is all (splits came first). */
+/* A huge leaf at @level (> 0), all of it in [addr, next) (split first). */
 static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 			     void *ep, unsigned long val, unsigned long addr,
 			     unsigned long next)
@@ -366,8 +362,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 
 	switch (op->kind) {
 	case PGTLIB_OP_MAP:
-		if (level != PGTLIB_LEVEL_PTE &&
-		    !pgtlib_op_can_leaf(op, level, addr, next)) {
+		if (!pgtlib_op_can_leaf(op, level, addr, next)) {
 			/* Replace the huge leaf by a table of smaller ones. */
 			pgtlib_entry_write(level, ep, addr, 0);
 			pgtlib_op_note(op, level, addr, next, true);
@@ -607,8 +602,7 @@ static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
 		val = pgtlib_entry_read(level, ep);
 		if (pgtlib_entry_none(level, val)) {
 			ret = pgtlib_apply_hole(op, level, ep, addr, next);
-		} else if (level == PGTLIB_LEVEL_PTE ||
-			   pgtlib_entry_leaf(level, val)) {
+		} else if (pgtlib_entry_leaf(level, val)) {
 			ret = pgtlib_apply_leaf(op, level, ep, val, addr, next);
 		} else {
 			ret = pgtlib_apply_table(op, level, ep, addr, next);
