@@ -6,11 +6,17 @@
  *   /sys/kernel/debug/pgtlib/selftest  reading it maps, checks and unmaps
  *                                      live kernel mappings, one line each
  *   /sys/kernel/debug/pgtlib/bench     reading it runs the benchmark
+ *   /sys/kernel/debug/pgtlib/account   writing N builds a private space
+ *                                      whose tables are charged to the
+ *                                      writer's memory cgroup; 0 frees it
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/init.h>
+#include <linux/kstrtox.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -182,6 +188,91 @@ static int pgtlib_selftest_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(pgtlib_selftest);
 DEFINE_SHOW_ATTRIBUTE(pgtlib_bench);
 
+/* At most this many PMD-sized slots, so one top-level entry holds them. */
+#define PGTLIB_ACCOUNT_MAX	256
+
+static DEFINE_MUTEX(pgtlib_account_lock);
+static struct pgtlib_space *pgtlib_account_space;
+
+/*
+ * Map one page in each of @nr PMD-sized slots of a new private space, in
+ * one %PGTLIB_TXN_ACCOUNT transaction: every table it allocates is charged
+ * to the calling task's memory cgroup until the space is destroyed.
+ */
+static int pgtlib_account_build(unsigned int nr)
+{
+	unsigned long start = round_up(PAGE_OFFSET, PGDIR_SIZE);
+	phys_addr_t phys = page_to_phys(ZERO_PAGE(0));
+	struct pgtlib_space *space;
+	struct pgtlib_txn txn;
+	unsigned int i;
+	int ret = 0;
+
+	space = pgtlib_space_create(start, start + PGDIR_SIZE, 0, GFP_KERNEL);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	pgtlib_txn_begin(&txn, space, PGTLIB_TXN_ACCOUNT);
+	for (i = 0; i < nr && !ret; i++)
+		ret = pgtlib_map(&txn, start + i * PMD_SIZE, phys, PAGE_SIZE,
+				 PGTLIB_PROT_READ, 0);
+	pgtlib_txn_commit(&txn);
+	if (ret) {
+		pgtlib_space_destroy(space);
+		return ret;
+	}
+	pgtlib_account_space = space;
+	return 0;
+}
+
+static ssize_t pgtlib_account_write(struct file *file, const char __user *buf,
+				    size_t count, loff_t *ppos)
+{
+	unsigned int nr;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, count, 0, &nr);
+	if (ret)
+		return ret;
+	if (nr > PGTLIB_ACCOUNT_MAX ||
+	    (unsigned long)nr * PMD_SIZE > PGDIR_SIZE)
+		return -EINVAL;
+
+	mutex_lock(&pgtlib_account_lock);
+	if (!nr) {
+		pgtlib_space_destroy(pgtlib_account_space);
+		pgtlib_account_space = NULL;
+	} else if (pgtlib_account_space) {
+		ret = -EBUSY;
+	} else {
+		ret = pgtlib_account_build(nr);
+	}
+	mutex_unlock(&pgtlib_account_lock);
+	return ret ?: count;
+}
+
+static int pgtlib_account_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&pgtlib_account_lock);
+	seq_printf(m, "tables %lu\n", pgtlib_account_space ?
+		   pgtlib_space_nr_tables(pgtlib_account_space) : 0);
+	mutex_unlock(&pgtlib_account_lock);
+	return 0;
+}
+
+static int pgtlib_account_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pgtlib_account_show, inode->i_private);
+}
+
+static const struct file_operations pgtlib_account_fops = {
+	.owner = THIS_MODULE,
+	.open = pgtlib_account_open,
+	.read = seq_read,
+	.write = pgtlib_account_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static int __init pgtlib_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pgtlib", NULL);
@@ -190,6 +281,7 @@ static int __init pgtlib_debugfs_init(void)
 	debugfs_create_file("selftest", 0400, dir, NULL,
 			    &pgtlib_selftest_fops);
 	debugfs_create_file("bench", 0400, dir, NULL, &pgtlib_bench_fops);
+	debugfs_create_file("account", 0600, dir, NULL, &pgtlib_account_fops);
 	return 0;
 }
 late_initcall(pgtlib_debugfs_init);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "../kselftest.h"
 
@@ -138,6 +140,96 @@ static void test_bench(void)
 			 "bench: pgtlib never flushes more than vmap\n");
 }
 
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_TEST		CG_ROOT "/pgtlib_test"
+/* Table pages the account file builds; more than memcg's flush batch. */
+#define ACCOUNT_TABLES	256
+/* Page-table pages this process may itself cause meanwhile. */
+#define ACCOUNT_SLACK	16
+
+static int write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static int write_pid(const char *path)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	return write_str(path, pid);
+}
+
+/* A "key value" line of @path, or -1. */
+static long read_key(const char *path, const char *key)
+{
+	char name[64];
+	long value, found = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &value) == 2)
+		if (!strcmp(name, key))
+			found = value;
+	fclose(f);
+	return found;
+}
+
+/*
+ * PGTLIB_TXN_ACCOUNT: table pages are charged to the memory cgroup of the
+ * task that caused them (memory.stat's pagetables) and uncharged when
+ * they are freed.
+ */
+static void test_account(void)
+{
+	long page = sysconf(_SC_PAGESIZE), before, during, after, tables;
+	long slack = ACCOUNT_SLACK * page;
+	char nr[16];
+
+	if (access(CG_ROOT "/cgroup.controllers", R_OK))
+		mount("none", CG_ROOT, "cgroup2", 0, NULL);
+	write_str(CG_ROOT "/cgroup.subtree_control", "+memory");
+	mkdir(CG_TEST, 0755);
+	if (write_pid(CG_TEST "/cgroup.procs") ||
+	    access(CG_TEST "/memory.stat", R_OK)) {
+		ksft_test_result_skip("account: no memory cgroup to charge\n");
+		ksft_test_result_skip("account: no memory cgroup to uncharge\n");
+		rmdir(CG_TEST);
+		return;
+	}
+
+	before = read_key(CG_TEST "/memory.stat", "pagetables");
+	snprintf(nr, sizeof(nr), "%d\n", ACCOUNT_TABLES);
+	if (write_str(PGTLIB_DIR "/account", nr))
+		ksft_print_msg("account: writing %d failed\n", ACCOUNT_TABLES);
+	tables = read_key(PGTLIB_DIR "/account", "tables");
+	during = read_key(CG_TEST "/memory.stat", "pagetables");
+	write_str(PGTLIB_DIR "/account", "0\n");
+	after = read_key(CG_TEST "/memory.stat", "pagetables");
+
+	write_pid(CG_ROOT "/cgroup.procs");
+	rmdir(CG_TEST);
+
+	ksft_print_msg("account: pagetables %ld -> %ld -> %ld bytes, %ld tables\n",
+		       before, during, after, tables);
+	ksft_test_result(before >= 0 && tables >= ACCOUNT_TABLES &&
+			 during - before >= tables * page &&
+			 during - before <= tables * page + slack,
+			 "account: %ld table pages charged to the caller's cgroup\n",
+			 tables);
+	ksft_test_result(before >= 0 && labs(after - before) <= slack,
+			 "account: uncharged when the tables are freed\n");
+}
+
 int main(void)
 {
 	struct pgtlib_stats before, after;
@@ -148,7 +240,7 @@ int main(void)
 	if (access(PGTLIB_DIR, R_OK))
 		ksft_exit_skip("%s missing: CONFIG_PGTLIB and debugfs needed\n",
 			       PGTLIB_DIR);
-	ksft_set_plan(9);
+	ksft_set_plan(11);
 
 	ksft_test_result(read_stats(&before) == (int)NR_KEYS,
 			 "stats: all %zu counters present\n", NR_KEYS);
@@ -187,5 +279,6 @@ int main(void)
 				 dm4k_after);
 
 	test_bench();
+	test_account();
 	ksft_finished();
 }
