@@ -121,6 +121,7 @@ struct pgtlib_range {
  * @nr_ranges: entries used in @ranges
  * @flush_all: too many ranges: invalidate everything at commit
  * @flush_tables: tables were removed: invalidate walk caches too
+ * @dirty_tables: a table on @free_tables still holds entries
  * @free_tables: table pages to free after the invalidation
  * @stats: what the transaction did so far
  * @fail_alloc_at: fault injection: fail the Nth table allocation (0: never)
@@ -141,6 +142,7 @@ struct pgtlib_txn {
 	unsigned int nr_ranges;
 	bool flush_all;
 	bool flush_tables;
+	bool dirty_tables;
 	struct list_head free_tables;
 	struct pgtlib_stats stats;
 	unsigned int fail_alloc_at;

@@ -2296,6 +2296,173 @@ static void pgtlib_test_bad_args(struct kunit *test)
 	PT_EXPECT_HOLE(test, s, win + SZ_8M);
 }
 
+/* ---- contiguous-hint groups (arm64's contiguous bit) ---- */
+
+#if PGTLIB_ARCH_CONT_PTES > 1
+
+/* PTEs of [va, va + size) that carry the contiguous hint. */
+static unsigned long pt_nr_cont(struct pgtlib_space *s, unsigned long va,
+				unsigned long size)
+{
+	unsigned long addr, val, n = 0;
+
+	for (addr = va; addr < va + size; addr += PAGE_SIZE)
+		if (pt_raw(s, addr, &val, NULL) == PGTLIB_LEVEL_PTE &&
+		    pgtlib_arch_pte_cont(val))
+			n++;
+	return n;
+}
+
+/* Aligned, physically contiguous runs get the hint; nothing else does. */
+static void pgtlib_test_cont_map(struct kunit *test)
+{
+	unsigned long cont = PGTLIB_CONT_SIZE, n = PGTLIB_ARCH_CONT_PTES;
+	unsigned long va = pt_base() + PMD_SIZE, off = va + 4 * cont;
+	unsigned long base = va + 8 * cont;
+	struct pgtlib_space *s;
+	struct pgtlib_stats st;
+
+	s = pt_new_space(test, 0);
+
+	/* two whole groups and one page: the page has no group */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 2 * cont + PAGE_SIZE,
+				     PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 2 * n + 1);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va, 2 * cont), 2 * n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va + 2 * cont, PAGE_SIZE), 0);
+	PT_EXPECT_LEAF(test, s, va + cont + 3 * PAGE_SIZE,
+		       PT_PHYS + cont + 3 * PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 2 * cont, PT_PHYS + 2 * cont, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* output off the group alignment */
+	KUNIT_ASSERT_EQ(test, pt_map(s, off, PT_PHYS + PAGE_SIZE, 2 * cont,
+				     PT_RW, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, off, 2 * cont), 0);
+	PT_EXPECT_LEAF(test, s, off + cont, PT_PHYS + PAGE_SIZE + cont, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* the caller asked for base pages */
+	KUNIT_ASSERT_EQ(test, pt_map(s, base, PT_PHYS, cont, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, base, cont), 0);
+	PT_EXPECT_LEAF(test, s, base + cont - PAGE_SIZE,
+		       PT_PHYS + cont - PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
+}
+
+/*
+ * Changing part of a group rewrites the group without the hint and leaves
+ * every translation as it was; changing all of it keeps the hint.
+ */
+static void pgtlib_test_cont_unfold(struct kunit *test)
+{
+	unsigned long cont = PGTLIB_CONT_SIZE, n = PGTLIB_ARCH_CONT_PTES;
+	unsigned long va = pt_base() + PMD_SIZE, addr, cut;
+	struct pgtlib_space *s;
+	struct pgtlib_stats st;
+	unsigned int i;
+
+	s = pt_new_space(test, 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 4 * cont, PT_RW, 0,
+				     NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_nr_cont(s, va, 4 * cont), 4 * n);
+
+	/* all of group 1 read-only: it keeps its hint */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va + cont, cont, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va, 4 * cont), 4 * n);
+	PT_EXPECT_LEAF(test, s, va + 2 * cont - PAGE_SIZE,
+		       PT_PHYS + 2 * cont - PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+
+	/* one page of group 0: only group 0 loses its hint */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va + 5 * PAGE_SIZE, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va, cont), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va + cont, 3 * cont), 3 * n);
+	for (i = 0; i < n; i++)
+		PT_EXPECT_LEAF(test, s, va + i * PAGE_SIZE,
+			       PT_PHYS + i * PAGE_SIZE, i == 5 ? PT_RO : PT_RW,
+			       PGTLIB_LEVEL_PTE);
+
+	/* an unmap that cuts groups 2 and 3 unfolds both */
+	cut = va + 2 * cont + cont / 2;
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, cut, cont, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va, 4 * cont), n);
+	for (addr = va + 2 * cont; addr < va + 4 * cont; addr += PAGE_SIZE) {
+		if (addr >= cut && addr < cut + cont)
+			PT_EXPECT_HOLE(test, s, addr);
+		else
+			PT_EXPECT_LEAF(test, s, addr, PT_PHYS + addr - va,
+				       PT_RW, PGTLIB_LEVEL_PTE);
+	}
+
+	/* a whole group goes without unfolding anything */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va + cont, cont, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va, 4 * cont), 0);
+	PT_EXPECT_HOLE(test, s, va + cont);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+}
+
+static void pt_free_cont(void *page)
+{
+	__free_pages(page, ilog2(PGTLIB_ARCH_CONT_PTES));
+}
+
+/*
+ * A live group: mapped with the hint, usable; unmapping one page of it
+ * breaks the group before making it anew (one flush) and the other pages
+ * stay readable throughout.
+ */
+static void pgtlib_test_kernel_cont(struct kunit *test)
+{
+	unsigned long cont = PGTLIB_CONT_SIZE, n = PGTLIB_ARCH_CONT_PTES;
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, i;
+	struct pgtlib_stats st;
+	struct page *page;
+	u8 *direct, byte;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, ilog2(n));
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_cont,
+							page), 0);
+	direct = page_address(page);
+
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, page_to_phys(page), cont, PT_RW,
+				      &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(kernel, va, cont), n);
+	for (i = 0; i < n; i++)
+		*(u8 *)(va + i * PAGE_SIZE + 7) = 0x40 + i;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, direct[i * PAGE_SIZE + 7], 0x40 + i);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va + 3 * PAGE_SIZE, PAGE_SIZE,
+				       &st), 0);
+	/* break-before-make of the group, then the unmap's own flush */
+	KUNIT_EXPECT_EQ(test, st.flushes, 2);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(kernel, va, cont), 0);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+			(void *)(va + 3 * PAGE_SIZE), 1), -EFAULT);
+	for (i = 0; i < n; i++) {
+		if (i == 3)
+			continue;
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+				(void *)(va + i * PAGE_SIZE + 7), 1), 0);
+		KUNIT_EXPECT_EQ(test, byte, 0x40 + i);
+	}
+	pt_live_done(test, l);
+}
+#endif /* PGTLIB_ARCH_CONT_PTES > 1 */
+
 static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_pte),
 	KUNIT_CASE(pgtlib_test_map_pmd),
@@ -2316,6 +2483,10 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_collapse_refused),
 	KUNIT_CASE(pgtlib_test_map_pages),
 	KUNIT_CASE(pgtlib_test_map_replace),
+#if PGTLIB_ARCH_CONT_PTES > 1
+	KUNIT_CASE(pgtlib_test_cont_map),
+	KUNIT_CASE(pgtlib_test_cont_unfold),
+#endif
 	KUNIT_CASE(pgtlib_test_live_flushes),
 	KUNIT_CASE(pgtlib_test_accounting),
 	KUNIT_CASE(pgtlib_test_noalloc_atomic),
@@ -2336,6 +2507,9 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
 	KUNIT_CASE(pgtlib_test_kernel_one_flush),
 	KUNIT_CASE(pgtlib_test_kernel_replace),
+#if PGTLIB_ARCH_CONT_PTES > 1
+	KUNIT_CASE(pgtlib_test_kernel_cont),
+#endif
 	KUNIT_CASE(pgtlib_test_share_kernel),
 	{}
 };

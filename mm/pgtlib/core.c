@@ -22,8 +22,8 @@
 
 static struct pgtlib_space pgtlib_kernel;
 
-/* Summed over finished transactions; per CPU so that commit stays cheap. */
-static DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
+/* See pgtlib_count(); per CPU so that counting stays cheap. */
+DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 
 /**
  * pgtlib_level_size() - bytes an entry at @level maps
@@ -76,7 +76,7 @@ static struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
 	page->index = PGTLIB_TABLE_MAGIC;
 	__folio_set_pgtable(page_folio(page));
 	lruvec_stat_add_folio(page_folio(page), NR_PAGETABLE);
-	txn->stats.tables_allocated++;
+	pgtlib_count(txn, tables_allocated, 1);
 	return page;
 }
 
@@ -90,15 +90,14 @@ static void pgtlib_table_free(struct page *page)
 	__free_page(page);
 }
 
-static void pgtlib_free_list(struct list_head *list, struct pgtlib_stats *stats)
+static void pgtlib_free_list(struct list_head *list, struct pgtlib_txn *txn)
 {
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, list, lru) {
 		list_del(&page->lru);
 		pgtlib_table_free(page);
-		if (stats)
-			stats->tables_freed++;
+		pgtlib_count(txn, tables_freed, 1);
 	}
 }
 
@@ -182,7 +181,7 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 		space->nr_spare++;
 	}
 	spin_unlock(space->lock);
-	pgtlib_free_list(&excess, &txn->stats);
+	pgtlib_free_list(&excess, txn);
 }
 
 /* The first page of @list, to become a table of the space. */
@@ -425,6 +424,7 @@ void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
 	txn->nr_ranges = 0;
 	txn->flush_all = false;
 	txn->flush_tables = false;
+	txn->dirty_tables = false;
 	memset(&txn->stats, 0, sizeof(txn->stats));
 	txn->fail_alloc_at = 0;
 	txn->nr_allocs = 0;
@@ -445,6 +445,12 @@ void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 
 	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
 		return;
+	if (!txn->nr_ranges) {
+		r[0].start = start;
+		r[0].end = end;
+		txn->nr_ranges = 1;
+		return;
+	}
 
 	for (i = 0; i < txn->nr_ranges; i++) {
 		if (end < r[i].start)
@@ -488,32 +494,25 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
 	pgtlib_arch_flush(txn->ranges, txn->nr_ranges, all, txn->flush_tables);
 
-	txn->stats.flushes++;
+	pgtlib_count(txn, flushes, 1);
 	if (all)
-		txn->stats.full_flushes++;
+		pgtlib_count(txn, full_flushes, 1);
 	else
-		txn->stats.pages_invalidated += pages;
+		pgtlib_count(txn, pages_invalidated, pages);
 	txn->nr_ranges = 0;
 	txn->flush_all = false;
 	txn->flush_tables = false;
 }
 
-static void pgtlib_txn_end(struct pgtlib_txn *txn)
+/* After the flush, no CPU can walk the removed tables: recycle them. */
+static void pgtlib_txn_free_tables(struct pgtlib_txn *txn)
 {
-	struct pgtlib_stats *s = &txn->stats;
 	struct page *page;
 
-	if (WARN_ON_ONCE(!txn->open))
-		return;
-
-	pgtlib_txn_flush(txn);
-	/*
-	 * No CPU can walk the removed tables any more: recycle them. A table
-	 * replaced by a collapse still holds its leaves; spares must be empty
-	 * tables.
-	 */
-	list_for_each_entry(page, &txn->free_tables, lru)
-		clear_page(page_address(page));
+	/* Unmap empties what it removes; a collapse leaves its leaves. */
+	if (txn->dirty_tables)
+		list_for_each_entry(page, &txn->free_tables, lru)
+			clear_page(page_address(page));
 	if ((txn->space->flags & PGTLIB_SPACE_KERNEL) &&
 	    !(txn->flags & PGTLIB_TXN_NOALLOC) &&
 	    !list_empty(&txn->free_tables)) {
@@ -525,17 +524,24 @@ static void pgtlib_txn_end(struct pgtlib_txn *txn)
 		pgtlib_tables_release(txn, &txn->free_tables,
 				      txn->flags & PGTLIB_TXN_NOALLOC);
 	}
+}
 
+static void pgtlib_txn_end(struct pgtlib_txn *txn)
+{
+	struct pgtlib_stats *s = &txn->stats;
+
+	if (WARN_ON_ONCE(!txn->open))
+		return;
+
+	if (txn->nr_ranges || txn->flush_all)
+		pgtlib_txn_flush(txn);
+	if (!list_empty(&txn->free_tables))
+		pgtlib_txn_free_tables(txn);
+
+	/* A failed map takes its pages back: these are only final now. */
 	this_cpu_add(pgtlib_totals.pages_mapped, s->pages_mapped);
 	this_cpu_add(pgtlib_totals.pages_unmapped, s->pages_unmapped);
 	this_cpu_add(pgtlib_totals.pages_protected, s->pages_protected);
-	this_cpu_add(pgtlib_totals.leaves_split, s->leaves_split);
-	this_cpu_add(pgtlib_totals.leaves_collapsed, s->leaves_collapsed);
-	this_cpu_add(pgtlib_totals.tables_allocated, s->tables_allocated);
-	this_cpu_add(pgtlib_totals.tables_freed, s->tables_freed);
-	this_cpu_add(pgtlib_totals.flushes, s->flushes);
-	this_cpu_add(pgtlib_totals.full_flushes, s->full_flushes);
-	this_cpu_add(pgtlib_totals.pages_invalidated, s->pages_invalidated);
 	txn->open = false;
 }
 
@@ -570,9 +576,11 @@ void pgtlib_txn_abort(struct pgtlib_txn *txn)
 EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
 
 /**
- * pgtlib_global_stats() - counters summed over all finished transactions
+ * pgtlib_global_stats() - counters summed over all transactions
  * @stats: filled in
  *
+ * Page counts include a transaction once it has ended; the other counters
+ * as soon as the event happens.
  * tables_allocated - tables_freed is the number of table pages pgtlib
  * holds, in page tables and as spares.
  */

@@ -28,6 +28,19 @@
  *	Changing the output address or size of a live valid entry (a split,
  *	a collapse, a replacing map) or its memory type needs
  *	break-before-make: clear, invalidate, then write.
+ * PGTLIB_ARCH_CONT_PTES
+ *	PTEs that one aligned, physically contiguous group may mark as a
+ *	single TLB entry (arm64's contiguous bit); 1 when there is no hint.
+ *	Changing part of a group needs the whole group rewritten without the
+ *	hint first, with break-before-make.
+ * bool pgtlib_arch_pte_cont(unsigned long val)
+ * unsigned long pgtlib_arch_pte_set_cont(unsigned long val, bool cont)
+ *	Test, set or clear that hint in the PTE @val.
+ * void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
+ * void pgtlib_arch_sync_ptes(void)
+ *	Write a kernel PTE without the per-entry barriers of set_pte_at();
+ *	one pgtlib_arch_sync_ptes() makes a batch of writes visible to this
+ *	CPU's table walker.
  * PGTLIB_ARCH_FLUSH_AFTER_SPLIT
  *	After a live split the TLB must be flushed before the new smaller
  *	leaves may differ from the huge one (the x86 SDM forbids a TLB holding
@@ -46,6 +59,7 @@
 #include <linux/pgtlib.h>
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/pgtable.h>
 #include <asm/pgtlib.h>
@@ -89,6 +103,8 @@ struct pgtlib_space {
 
 #define PGTLIB_SPACE_KERNEL	BIT(8)	/* init_mm's page table */
 #define PGTLIB_SPACE_SHARES	BIT(9)	/* some @shared bit is set */
+
+#define PGTLIB_CONT_SIZE	(PGTLIB_ARCH_CONT_PTES * PAGE_SIZE)
 
 /* Marks, in page->index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL
@@ -295,6 +311,18 @@ static inline void *pgtlib_entry_next(void *ep)
 		     sizeof(pte_t) != sizeof(unsigned long));
 	return ep + sizeof(pte_t);
 }
+
+/*
+ * Counters summed over all transactions. Page counts are added when a
+ * transaction ends; the rest, rare and on slow paths, as they happen.
+ */
+DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
+
+#define pgtlib_count(txn, field, n)				\
+	do {							\
+		(txn)->stats.field += (n);			\
+		this_cpu_add(pgtlib_totals.field, (n));		\
+	} while (0)
 
 int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
 		       unsigned long size);

@@ -40,9 +40,30 @@ struct pgtlib_op {
 	unsigned long split_lo;		/* range of leaves split by this op */
 	unsigned long split_hi;
 	unsigned long reserve_extra;	/* RESERVE: spares for later splits */
-	unsigned long fail_addr;	/* MAP: where an existing leaf was met */
+	unsigned long reserve_need;	/* RESERVE: tables to install */
+	unsigned long fail_addr;	/* MAP: where it stopped, to take back */
 	bool keep_tables;		/* never free emptied tables */
 };
+
+/*
+ * Fill in what every operation uses. The general path sets its own state
+ * once the fast path has declined: most operations never need it, and
+ * clearing all of @op would cost a good part of a one-page operation.
+ */
+static void pgtlib_op_init(struct pgtlib_op *op, struct pgtlib_txn *txn,
+			   enum pgtlib_op_kind kind, unsigned long va,
+			   unsigned long size)
+{
+	op->txn = txn;
+	op->space = txn->space;
+	op->kind = kind;
+	op->flags = 0;
+	op->start = va;
+	op->end = va + size;
+	op->pages = NULL;
+	op->mod_mask = 0;
+	op->fail_addr = 0;
+}
 
 static unsigned long pgtlib_op_pfn(struct pgtlib_op *op, unsigned long addr)
 {
@@ -140,9 +161,36 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 	}
 	pgtlib_op_install(op, level, ep, table);
 
-	op->txn->stats.leaves_split++;
+	pgtlib_count(op->txn, leaves_split, 1);
 	op->split_lo = min(op->split_lo, base);
 	op->split_hi = max(op->split_hi, base + size);
+}
+
+/*
+ * @addr, inside a group of PTEs that carry the contiguous hint, is to
+ * become a boundary: rewrite the whole group without the hint, breaking
+ * before making in a live space. Translations stay as they were.
+ */
+static void pgtlib_op_unfold(struct pgtlib_op *op, pte_t *ptep,
+			     unsigned long addr)
+{
+	unsigned long base = ALIGN_DOWN(addr, PGTLIB_CONT_SIZE);
+	unsigned long vals[PGTLIB_ARCH_CONT_PTES];
+	unsigned int i;
+
+	ptep -= (addr - base) >> PAGE_SHIFT;
+	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
+		vals[i] = pte_val(ptep_get(ptep + i));
+	if (op->space->flags & PGTLIB_SPACE_LIVE) {
+		for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
+			pte_clear(&init_mm, base + i * PAGE_SIZE, ptep + i);
+		pgtlib_txn_add_range(op->txn, base, base + PGTLIB_CONT_SIZE);
+		pgtlib_txn_flush(op->txn);
+	}
+	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
+		pgtlib_arch_set_pte(ptep + i,
+				    pgtlib_arch_pte_set_cont(vals[i], false));
+	pgtlib_arch_sync_ptes();
 }
 
 /* Split huge leaves so that @addr becomes a leaf boundary. */
@@ -161,8 +209,14 @@ static void pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 		if (pgtlib_level_folded(level))
 			goto down;
 		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_entry_none(level, val) || level == PGTLIB_LEVEL_PTE)
+		if (pgtlib_entry_none(level, val))
 			return;
+		if (level == PGTLIB_LEVEL_PTE) {
+			if (pgtlib_arch_pte_cont(val) &&
+			    !IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
+				pgtlib_op_unfold(op, ep, addr);
+			return;
+		}
 		if (pgtlib_entry_leaf(level, val)) {
 			if (IS_ALIGNED(addr, pgtlib_level_size(level)))
 				return;
@@ -448,9 +502,10 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	pgtlib_entry_write(level, ep, addr,
 			   pgtlib_arch_mk_leaf(level, pfn, prot));
 	op->txn->flush_tables = true;
+	op->txn->dirty_tables = true;
 	pgtlib_op_note(op, level, addr, addr + size, true);
 	pgtlib_tables_retire(op->txn, table);
-	op->txn->stats.leaves_collapsed++;
+	pgtlib_count(op->txn, leaves_collapsed, 1);
 }
 
 /*
@@ -504,40 +559,92 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
+ * Whether the aligned group of PGTLIB_ARCH_CONT_PTES PTEs at @ptep, for
+ * @addr, can be mapped as one contiguous run from @pfn: all of it in the
+ * range, the output aligned, and nothing mapped there yet (so that no CPU
+ * ever sees the hint on part of a group).
+ */
+static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
+			       unsigned long addr, unsigned long end,
+			       unsigned long pfn)
+{
+	unsigned int i;
+
+	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES) ||
+	    end - addr < PGTLIB_CONT_SIZE ||
+	    !IS_ALIGNED(pfn, PGTLIB_ARCH_CONT_PTES))
+		return false;
+	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
+		if (!pte_none(ptep_get(ptep + i)))
+			return false;
+	return true;
+}
+
+/*
  * The PTEs of [addr, end) in one table. Map, unmap and protect touch every
  * PTE of a range, so they get a loop of their own rather than the generic
  * per-entry dispatch of pgtlib_apply().
  */
-static int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
-			     unsigned long addr, unsigned long end)
+static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
+						pte_t *ptep,
+						unsigned long addr,
+						unsigned long end)
 {
-	unsigned long start = addr, done = 0;
-	bool flush = false;
+	unsigned long start = addr, done = 0, pfn = 0, val;
+	struct page **page = NULL;
+	bool flush = false, cont = false;
+	int ret = 0;
 	pte_t pte;
 
 	switch (op->kind) {
 	case PGTLIB_OP_MAP:
-		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+		if (op->pages)
+			page = op->pages + ((addr - op->start) >> PAGE_SHIFT);
+		else
+			pfn = PHYS_PFN(op->phys + (addr - op->start));
+		for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
+			if (PGTLIB_ARCH_CONT_PTES > 1 &&
+			    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
+				cont = pgtlib_op_can_cont(op, ptep, addr, end,
+							  pfn);
 			if (pte_present(ptep_get(ptep))) {
 				if (!(op->flags & PGTLIB_MAP_REPLACE)) {
-					op->fail_addr = addr;
+					ret = -EEXIST;
 					break;
 				}
 				flush = true;
 			}
-			pte = __pte(pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
-							pgtlib_op_pfn(op, addr),
-							op->prot));
-			set_pte_at(&init_mm, addr, ptep, pte);
+			if (page) {
+				/* Only the fast path gets here with NULL pages. */
+				if (unlikely(!*page)) {
+					ret = -EINVAL;
+					break;
+				}
+				pfn = page_to_pfn(*page++);
+			}
+			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn,
+						  op->prot);
+			pgtlib_arch_set_pte(ptep,
+					    pgtlib_arch_pte_set_cont(val, cont));
 		}
+		if (ret)
+			op->fail_addr = addr;
+		if (addr != start)
+			pgtlib_arch_sync_ptes();
 		op->txn->stats.pages_mapped += (addr - start) >> PAGE_SHIFT;
 		break;
 	case PGTLIB_OP_UNMAP:
 		for (; addr != end; addr += PAGE_SIZE, ptep++) {
-			if (!pte_present(ptep_get(ptep)))
+			pte = ptep_get(ptep);
+			if (pte_none(pte))
 				continue;
+			/*
+			 * Clear non-present entries too (x86's set_memory_np()
+			 * leaves them): an emptied table must be all zeroes.
+			 */
 			pte_clear(&init_mm, addr, ptep);
-			done++;
+			if (pte_present(pte))
+				done++;
 		}
 		op->txn->stats.pages_unmapped += done;
 		flush = done;
@@ -556,11 +663,15 @@ static int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
 				       pgprot_val(op->set_mask));
 			if (pgprot_val(new) == pgprot_val(old))
 				continue;
-			pte = __pte(pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
-							pte_pfn(pte), new));
-			set_pte_at(&init_mm, addr, ptep, pte);
+			/* The whole group changes: it keeps its hint. */
+			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+						  pte_pfn(pte), new);
+			pgtlib_arch_set_pte(ptep, pgtlib_arch_pte_set_cont(val,
+					pgtlib_arch_pte_cont(pte_val(pte))));
 			done++;
 		}
+		if (done)
+			pgtlib_arch_sync_ptes();
 		op->txn->stats.pages_protected += done;
 		flush = done;
 		break;
@@ -568,7 +679,14 @@ static int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
 		return 0;
 	}
 	pgtlib_op_note(op, PGTLIB_LEVEL_PTE, start, addr, flush);
-	return addr == end ? 0 : -EEXIST;
+	return ret;
+}
+
+/* Out of line for the general path; the fast path has its own copy. */
+static noinline int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
+				      unsigned long addr, unsigned long end)
+{
+	return __pgtlib_apply_ptes(op, ptep, addr, end);
 }
 
 /*
@@ -691,28 +809,33 @@ static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
 /*
  * The PTE for @addr if every level above it is a table, else NULL. The
  * kernel's typed helpers fold levels themselves, so this is one short
- * descent with no per-level dispatch.
+ * descent with no per-level dispatch; each entry is read once, as
+ * GUP-fast does.
  */
 static pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
 				unsigned long addr)
 {
-	pgd_t *pgd = pgd_offset_pgd(space->pgd, addr);
-	p4d_t *p4d;
-	pud_t *pud;
-	pmd_t *pmd;
+	pgd_t *pgdp = pgd_offset_pgd(space->pgd, addr), pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
 
-	if (pgd_none(pgdp_get(pgd)))
+	pgd = pgdp_get(pgdp);
+	if (pgd_none(pgd))
 		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(p4dp_get(p4d)) || p4d_leaf(p4dp_get(p4d)))
+	p4dp = p4d_offset_lockless(pgdp, pgd, addr);
+	p4d = p4dp_get(p4dp);
+	if (p4d_none(p4d) || p4d_leaf(p4d))
 		return NULL;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(pudp_get(pud)) || pud_leaf(pudp_get(pud)))
+	pudp = pud_offset_lockless(p4dp, p4d, addr);
+	pud = pudp_get(pudp);
+	if (pud_none(pud) || pud_leaf(pud))
 		return NULL;
-	pmd = pmd_offset(pud, addr);
-	if (pmd_none(pmdp_get(pmd)) || pmd_leaf(pmdp_get(pmd)))
+	pmdp = pmd_offset_lockless(pudp, pud, addr);
+	pmd = pmdp_get(pmdp);
+	if (pmd_none(pmd) || pmd_leaf(pmd))
 		return NULL;
-	return pte_offset_kernel(pmd, addr);
+	return pte_offset_kernel(&pmd, addr);
 }
 
 /*
@@ -739,9 +862,17 @@ static bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
 	ptep = pgtlib_pte_lookup(op->space, op->start);
 	if (!ptep)
 		return false;
+	/* A contiguous group the range cuts must be unfolded first. */
+	if (PGTLIB_ARCH_CONT_PTES > 1 &&
+	    ((!IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
+	      pgtlib_arch_pte_cont(pte_val(ptep_get(ptep)))) ||
+	     (!IS_ALIGNED(op->end, PGTLIB_CONT_SIZE) &&
+	      pgtlib_arch_pte_cont(pte_val(ptep_get(ptep +
+			((op->end - op->start) >> PAGE_SHIFT) - 1))))))
+		return false;
 
-	*ret = pgtlib_apply_ptes(op, ptep, op->start, op->end);
-	if (*ret == -EEXIST)
+	*ret = __pgtlib_apply_ptes(op, ptep, op->start, op->end);
+	if (*ret && op->fail_addr)
 		pgtlib_op_take_back(op, ptep);
 	return true;
 }
@@ -753,21 +884,66 @@ static bool pgtlib_op_splits(struct pgtlib_op *op)
 	       (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE));
 }
 
+static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
+{
+	unsigned long n = pgtlib_hole_bound(op->start, op->end);
+
+	if (op->flags & PGTLIB_MAP_REPLACE)
+		n += pgtlib_split_bound(op->start) + pgtlib_split_bound(op->end);
+	return n;
+}
+
+static bool pgtlib_pages_ok(struct pgtlib_op *op)
+{
+	unsigned long i, nr = (op->end - op->start) >> PAGE_SHIFT;
+
+	for (i = 0; i < nr; i++)
+		if (!op->pages[i])
+			return false;
+	return true;
+}
+
+/* An upper bound of the tables that applying @op installs. */
+static unsigned long pgtlib_op_bound(struct pgtlib_op *op)
+{
+	switch (op->kind) {
+	case PGTLIB_OP_MAP:
+		return pgtlib_map_bound(op);
+	case PGTLIB_OP_UNMAP:
+	case PGTLIB_OP_PROTECT:
+		return pgtlib_split_bound(op->start) +
+		       pgtlib_split_bound(op->end);
+	case PGTLIB_OP_RESERVE:
+		return op->reserve_need;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Run @op: prepare (claim tables), then apply under the space's lock.
- * @bound is an upper bound of the tables apply installs; when the spares
- * cannot cover it, the exact number is counted instead.
+ * When the spares cannot cover pgtlib_op_bound(), the exact number of
+ * tables the range lacks is counted instead.
  */
-static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
+static int pgtlib_op_run(struct pgtlib_op *op)
 {
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
 	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
+	unsigned long bound;
 	int ret;
 
 	if (pgtlib_op_fast(op, &ret))
 		return ret;
+	/*
+	 * The fast path meets a NULL page in its loop and takes back what it
+	 * mapped. Here tables are installed and leaves may be replaced before
+	 * the loop gets there: check first.
+	 */
+	if (op->pages && !pgtlib_pages_ok(op))
+		return -EINVAL;
 
+	bound = pgtlib_op_bound(op);
 	INIT_LIST_HEAD(&op->tables);
 	op->split_lo = ULONG_MAX;
 	op->split_hi = 0;
@@ -826,7 +1002,7 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 
 	ret = pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			   &emptied);
-	if (ret == -EEXIST)
+	if (ret && op->fail_addr)
 		pgtlib_op_take_back(op, NULL);
 	spin_unlock(space->lock);
 
@@ -837,15 +1013,6 @@ static int pgtlib_op_run(struct pgtlib_op *op, unsigned long bound)
 	pgtlib_tables_release(txn, &op->tables,
 			      txn->flags & PGTLIB_TXN_NOALLOC);
 	return ret;
-}
-
-static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
-{
-	unsigned long n = pgtlib_hole_bound(op->start, op->end);
-
-	if (op->flags & PGTLIB_MAP_REPLACE)
-		n += pgtlib_split_bound(op->start) + pgtlib_split_bound(op->end);
-	return n;
 }
 
 /**
@@ -871,30 +1038,25 @@ static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 	       unsigned long size, unsigned int prot, unsigned int flags)
 {
-	struct pgtlib_op op = {
-		.txn = txn,
-		.kind = PGTLIB_OP_MAP,
-		.flags = flags,
-		.start = va,
-		.end = va + size,
-		.phys = phys,
-	};
+	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	op.space = txn->space;
 	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE))
 		return -EINVAL;
 	if (!PAGE_ALIGNED(phys) || phys + size < phys)
 		return -EINVAL;
-	ret = pgtlib_check_range(op.space, va, size) ?: pgtlib_check_prot(prot);
+	ret = pgtlib_check_range(txn->space, va, size) ?:
+	      pgtlib_check_prot(prot);
 	if (ret)
 		return ret;
+	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	op.flags = flags;
+	op.phys = phys;
 	op.prot = pgtlib_arch_pgprot(prot);
-
-	return pgtlib_op_run(&op, pgtlib_map_bound(&op));
+	return pgtlib_op_run(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
@@ -918,32 +1080,23 @@ int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		     unsigned int prot, unsigned int flags)
 {
 	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
-	struct pgtlib_op op = {
-		.txn = txn,
-		.kind = PGTLIB_OP_MAP,
-		.flags = flags | PGTLIB_MAP_BASE_PAGES,
-		.start = va,
-		.end = va + size,
-		.pages = pages,
-	};
-	unsigned int i;
+	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	op.space = txn->space;
 	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
 		return -EINVAL;
-	for (i = 0; i < nr_pages; i++)
-		if (!pages[i])
-			return -EINVAL;
-	ret = pgtlib_check_range(op.space, va, size) ?: pgtlib_check_prot(prot);
+	ret = pgtlib_check_range(txn->space, va, size) ?:
+	      pgtlib_check_prot(prot);
 	if (ret)
 		return ret;
+	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
+	op.pages = pages;
 	op.prot = pgtlib_arch_pgprot(prot);
-
-	return pgtlib_op_run(&op, pgtlib_map_bound(&op));
+	return pgtlib_op_run(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
@@ -964,23 +1117,17 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages);
  */
 int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
 {
-	struct pgtlib_op op = {
-		.txn = txn,
-		.kind = PGTLIB_OP_UNMAP,
-		.start = va,
-		.end = va + size,
-	};
+	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	op.space = txn->space;
-	ret = pgtlib_check_range(op.space, va, size);
+	ret = pgtlib_check_range(txn->space, va, size);
 	if (ret)
 		return ret;
-	return pgtlib_op_run(&op, pgtlib_split_bound(va) +
-			     pgtlib_split_bound(va + size));
+	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
+	return pgtlib_op_run(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
 
@@ -1024,45 +1171,38 @@ static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
 int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		   unsigned long size, unsigned int set, unsigned int clear)
 {
-	struct pgtlib_op op = {
-		.txn = txn,
-		.kind = PGTLIB_OP_PROTECT,
-		.start = va,
-		.end = va + size,
-	};
+	struct pgtlib_op op __uninitialized;
 	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	op.space = txn->space;
 	if ((set | clear) & ~PGTLIB_ARCH_PROT_SUPPORTED || (set & clear) ||
 	    (clear & PGTLIB_PROT_READ) || (set & cache) == cache)
 		return -EINVAL;
 	if (((set & PGTLIB_PROT_WRITE) && !(clear & PGTLIB_PROT_EXEC)) ||
 	    ((set & PGTLIB_PROT_EXEC) && !(clear & PGTLIB_PROT_WRITE)))
 		return -EINVAL;
-	ret = pgtlib_check_range(op.space, va, size);
+	ret = pgtlib_check_range(txn->space, va, size);
 	if (ret)
 		return ret;
 	if (PGTLIB_ARCH_NEEDS_BBM && ((set | clear) & cache) &&
-	    (op.space->flags & PGTLIB_SPACE_LIVE))
+	    (txn->space->flags & PGTLIB_SPACE_LIVE))
 		return -EOPNOTSUPP;
 	if (set & cache)
 		clear |= cache & ~set;
 	if (set & PGTLIB_PROT_EXEC) {
 		struct pgtlib_prot_change c = { .set = set, .clear = clear };
 
-		ret = pgtlib_walk(op.space, va, va + size,
+		ret = pgtlib_walk(txn->space, va, va + size,
 				  pgtlib_prot_change_ok, &c);
 		if (ret)
 			return ret;
 	}
+	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
 	pgtlib_arch_prot_masks(set, clear, &op.set_mask, &op.clear_mask);
-
-	return pgtlib_op_run(&op, pgtlib_split_bound(va) +
-			     pgtlib_split_bound(va + size));
+	return pgtlib_op_run(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect);
 
@@ -1083,22 +1223,17 @@ EXPORT_SYMBOL_GPL(pgtlib_protect);
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size)
 {
-	struct pgtlib_op op = {
-		.txn = txn,
-		.kind = PGTLIB_OP_COLLAPSE,
-		.start = va,
-		.end = va + size,
-	};
+	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	op.space = txn->space;
-	ret = pgtlib_check_range(op.space, va, size);
+	ret = pgtlib_check_range(txn->space, va, size);
 	if (ret)
 		return ret;
-	return pgtlib_op_run(&op, 0);
+	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
+	return pgtlib_op_run(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 
@@ -1139,14 +1274,7 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 {
 	struct pgtlib_reservation *resv;
 	struct pgtlib_txn txn;
-	struct pgtlib_op op = {
-		.txn = &txn,
-		.space = space,
-		.kind = PGTLIB_OP_RESERVE,
-		.start = va,
-		.end = va + size,
-	};
-	unsigned long need;
+	struct pgtlib_op op __uninitialized;
 	LIST_HEAD(extra);
 	int ret;
 
@@ -1159,12 +1287,14 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 
 	pgtlib_txn_begin(&txn, space, 0);
 	txn.gfp = gfp;
-	need = pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va, va + size,
-				   false);
+	pgtlib_op_init(&op, &txn, PGTLIB_OP_RESERVE, va, size);
+	op.reserve_extra = 0;
+	op.reserve_need = pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va,
+					      va + size, false);
 	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra, true);
 	op.reserve_extra = 0;
 	if (!ret)
-		ret = pgtlib_op_run(&op, need);
+		ret = pgtlib_op_run(&op);
 	if (ret) {
 		pgtlib_tables_release(&txn, &extra, false);
 		kfree(resv);

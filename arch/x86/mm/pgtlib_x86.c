@@ -23,7 +23,7 @@ bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
 	return uniform;
 }
 
-pgprot_t pgtlib_arch_pgprot(unsigned int prot)
+pgprot_t __pgtlib_arch_pgprot(unsigned int prot)
 {
 	pgprot_t pgprot = prot & PGTLIB_PROT_WRITE ? PAGE_KERNEL : PAGE_KERNEL_RO;
 
@@ -33,7 +33,7 @@ pgprot_t pgtlib_arch_pgprot(unsigned int prot)
 		pgprot = pgprot_noncached(pgprot);
 	else if (prot & PGTLIB_PROT_WC)
 		pgprot = pgprot_writecombine(pgprot);
-	return pgprot;
+	return __pgprot(pgprot_val(pgprot) & __supported_pte_mask);
 }
 
 unsigned int pgtlib_arch_prot_decode(pgprot_t pgprot)

@@ -14,6 +14,8 @@
 #define PGTLIB_ARCH_NEEDS_BBM		1
 /* Break-before-make already keeps the two sizes apart. */
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	0
+/* 16 4K PTEs (64K) may share one TLB entry through the contiguous bit. */
+#define PGTLIB_ARCH_CONT_PTES		CONT_PTES
 
 static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 {
@@ -55,19 +57,50 @@ static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 	}
 }
 
+/* The contiguous bit is a property of a group, not of a protection. */
 static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 					     unsigned long val)
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PTE:
-		return pte_pgprot(__pte(val));
+		return __pgprot(pgprot_val(pte_pgprot(__pte(val))) &
+				~PTE_CONT);
 	case PGTLIB_LEVEL_PMD:
 		return __pgprot((pgprot_val(pmd_pgprot(__pmd(val))) &
-				 ~PMD_TYPE_MASK) | PTE_TYPE_PAGE);
+				 ~(PMD_TYPE_MASK | PMD_SECT_CONT)) |
+				PTE_TYPE_PAGE);
 	default:
 		return __pgprot((pgprot_val(pud_pgprot(__pud(val))) &
-				 ~PUD_TYPE_MASK) | PTE_TYPE_PAGE);
+				 ~(PUD_TYPE_MASK | PMD_SECT_CONT)) |
+				PTE_TYPE_PAGE);
 	}
+}
+
+static inline bool pgtlib_arch_pte_cont(unsigned long val)
+{
+	return pte_valid(__pte(val)) && pte_cont(__pte(val));
+}
+
+static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
+						     bool cont)
+{
+	return cont ? val | PTE_CONT : val & ~PTE_CONT;
+}
+
+/*
+ * set_pte_at() would issue DSB+ISB for every valid kernel PTE (and with
+ * ARM64_CONTPTE strip the contiguous bit): write plainly, then make the
+ * whole batch visible with one pgtlib_arch_sync_ptes().
+ */
+static inline void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
+{
+	__set_pte_nosync(ptep, __pte(val));
+}
+
+static inline void pgtlib_arch_sync_ptes(void)
+{
+	dsb(ishst);
+	isb();
 }
 
 pgprot_t pgtlib_arch_pgprot(unsigned int prot);

@@ -16,6 +16,8 @@
 #define PGTLIB_ARCH_NEEDS_BBM		0
 /* SDM 4.10.2.3: never let a TLB hold two page sizes with different bits. */
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	1
+/* No contiguous-PTE hint. */
+#define PGTLIB_ARCH_CONT_PTES		1
 
 static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 {
@@ -36,12 +38,18 @@ static inline bool pgtlib_arch_prot_ok(unsigned int prot)
 	return true;
 }
 
+/*
+ * pgtlib's protections are present leaves, already masked to what the CPU
+ * supports (pgtlib_arch_pgprot() and pgtlib_arch_prot_masks() see to it):
+ * pfn_pte()'s PROT_NONE inversion and checks have nothing to do here.
+ */
 static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 						unsigned long pfn,
 						pgprot_t prot)
 {
 	if (level == PGTLIB_LEVEL_PTE)
-		return pte_val(pfn_pte(pfn, prot));
+		return (((u64)pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
+		       pgprot_val(prot);
 	return pte_val(pfn_pte(pfn,
 			       __pgprot(protval_4k_2_large(pgprot_val(prot)) |
 					_PAGE_PSE)));
@@ -60,8 +68,40 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 	}
 }
 
+static inline bool pgtlib_arch_pte_cont(unsigned long val)
+{
+	return false;
+}
+
+static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
+						     bool cont)
+{
+	return val;
+}
+
+static inline void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
+{
+	set_pte(ptep, __pte(val));
+}
+
+/* x86 page walks see stores in program order. */
+static inline void pgtlib_arch_sync_ptes(void)
+{
+}
+
 bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys);
-pgprot_t pgtlib_arch_pgprot(unsigned int prot);
+pgprot_t __pgtlib_arch_pgprot(unsigned int prot);
+
+/* Plain kernel data, read-only or not, is what most mappings are. */
+static inline pgprot_t pgtlib_arch_pgprot(unsigned int prot)
+{
+	pgprot_t pgprot;
+
+	if (prot & (PGTLIB_PROT_EXEC | PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC))
+		return __pgtlib_arch_pgprot(prot);
+	pgprot = prot & PGTLIB_PROT_WRITE ? PAGE_KERNEL : PAGE_KERNEL_RO;
+	return __pgprot(pgprot_val(pgprot) & __supported_pte_mask);
+}
 unsigned int pgtlib_arch_prot_decode(pgprot_t prot);
 void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 			    pgprot_t *set_mask, pgprot_t *clear_mask);
