@@ -179,6 +179,36 @@ typedef int (*pgtlib_walk_fn)(const struct pgtlib_leaf *leaf, void *arg);
 
 #ifdef CONFIG_PGTLIB
 
+/**
+ * pgtlib_txn_begin() - start a batch of changes to a space
+ * @txn: the transaction, on the caller's stack
+ * @space: the space to change
+ * @flags: %PGTLIB_TXN_NOALLOC to run without allocating (only on ranges
+ *	prepared with pgtlib_reserve()), %PGTLIB_TXN_ACCOUNT to charge new
+ *	table pages to the current task's memory cgroup
+ *
+ * Operations on @txn may sleep to allocate unless %PGTLIB_TXN_NOALLOC is
+ * given, in which case they may run in atomic context.
+ */
+static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
+				    struct pgtlib_space *space,
+				    unsigned int flags)
+{
+	/* Inline: a one-page change costs little more than this. */
+	txn->space = space;
+	txn->flags = flags;
+	txn->gfp = flags & PGTLIB_TXN_ACCOUNT ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
+	txn->nr_ranges = 0;	/* ranges[] is only read below nr_ranges */
+	txn->flush_all = false;
+	txn->flush_tables = false;
+	txn->dirty_tables = false;
+	txn->stats = (struct pgtlib_stats){};
+	txn->fail_alloc_at = 0;
+	txn->nr_allocs = 0;
+	INIT_LIST_HEAD(&txn->free_tables);
+	txn->open = true;
+}
+
 unsigned long pgtlib_level_size(unsigned int level);
 bool pgtlib_level_has_leaf(unsigned int level);
 
@@ -191,8 +221,6 @@ int pgtlib_space_share_kernel(struct pgtlib_space *space,
 void pgtlib_space_destroy(struct pgtlib_space *space);
 unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space);
 
-void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
-		      unsigned int flags);
 void pgtlib_txn_commit(struct pgtlib_txn *txn);
 void pgtlib_txn_abort(struct pgtlib_txn *txn);
 

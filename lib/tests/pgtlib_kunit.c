@@ -1126,11 +1126,11 @@ static void pgtlib_test_accounting(struct kunit *test)
 	struct page *table;
 
 	pgtlib_txn_begin(&txn, s, 0);
-	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_PGTABLE_KERNEL);
+	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_KERNEL);
 	pgtlib_txn_commit(&txn);
 
 	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_ACCOUNT);
-	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_PGTABLE_KERNEL | __GFP_ACCOUNT);
+	KUNIT_EXPECT_EQ(test, txn.gfp, GFP_KERNEL_ACCOUNT);
 	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, va, PT_PHYS, PAGE_SIZE, PT_RW, 0),
 			0);
 	pgtlib_txn_commit(&txn);

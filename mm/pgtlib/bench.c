@@ -55,30 +55,29 @@ static void pgtlib_bench_pgtlib(unsigned long va, struct page **pages,
 {
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	unsigned long size = (unsigned long)nr << PAGE_SHIFT;
-	struct pgtlib_txn txn;
+	struct pgtlib_txn map, unmap;
 	unsigned int i;
 	u64 t0, t1, t2;
 	int ret;
 
 	for (i = 0; i < PGTLIB_BENCH_ROUNDS; i++) {
 		t0 = ktime_get_ns();
-		pgtlib_txn_begin(&txn, kernel, 0);
-		ret = pgtlib_map_pages(&txn, va, pages, nr,
+		pgtlib_txn_begin(&map, kernel, 0);
+		ret = pgtlib_map_pages(&map, va, pages, nr,
 				       PGTLIB_PROT_READ | PGTLIB_PROT_WRITE, 0);
-		pgtlib_txn_commit(&txn);
+		pgtlib_txn_commit(&map);
 		t1 = ktime_get_ns();
 		if (ret)
 			return;
-		row->flushes += txn.stats.flushes;
-		row->tables += txn.stats.tables_allocated;
-		pgtlib_txn_begin(&txn, kernel, 0);
-		pgtlib_unmap(&txn, va, size);
-		pgtlib_txn_commit(&txn);
+		pgtlib_txn_begin(&unmap, kernel, 0);
+		pgtlib_unmap(&unmap, va, size);
+		pgtlib_txn_commit(&unmap);
 		t2 = ktime_get_ns();
 		row->map_ns += t1 - t0;
 		row->unmap_ns += t2 - t1;
-		row->flushes += txn.stats.flushes;
-		row->tables += txn.stats.tables_allocated;
+		row->flushes += map.stats.flushes + unmap.stats.flushes;
+		row->tables += map.stats.tables_allocated +
+			       unmap.stats.tables_allocated;
 	}
 }
 

@@ -35,7 +35,7 @@ unsigned long pgtlib_level_size(unsigned int level)
 {
 	if (level >= PGTLIB_NR_LEVELS)
 		return 0;
-	return 1UL << pgtlib_level_shift(level);
+	return __pgtlib_level_size(level);
 }
 EXPORT_SYMBOL_GPL(pgtlib_level_size);
 
@@ -48,9 +48,9 @@ EXPORT_SYMBOL_GPL(pgtlib_level_size);
  */
 bool pgtlib_level_has_leaf(unsigned int level)
 {
-	if (level >= PGTLIB_NR_LEVELS || pgtlib_level_folded(level))
+	if (level >= PGTLIB_NR_LEVELS)
 		return false;
-	return pgtlib_arch_level_has_leaf(level);
+	return __pgtlib_level_has_leaf(level);
 }
 EXPORT_SYMBOL_GPL(pgtlib_level_has_leaf);
 
@@ -404,41 +404,9 @@ unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space)
 }
 EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
 
-/**
- * pgtlib_txn_begin() - start a batch of changes to a space
- * @txn: the transaction, on the caller's stack
- * @space: the space to change
- * @flags: %PGTLIB_TXN_NOALLOC to run without allocating (only on ranges
- *	prepared with pgtlib_reserve()), %PGTLIB_TXN_ACCOUNT to charge new
- *	table pages to the current task's memory cgroup
- *
- * Operations on @txn may sleep to allocate unless %PGTLIB_TXN_NOALLOC is
- * given, in which case they may run in atomic context.
- */
-void pgtlib_txn_begin(struct pgtlib_txn *txn, struct pgtlib_space *space,
-		      unsigned int flags)
-{
-	/* ranges[] is only read below nr_ranges: leave it be. */
-	txn->space = space;
-	txn->flags = flags;
-	txn->nr_ranges = 0;
-	txn->flush_all = false;
-	txn->flush_tables = false;
-	txn->dirty_tables = false;
-	memset(&txn->stats, 0, sizeof(txn->stats));
-	txn->fail_alloc_at = 0;
-	txn->nr_allocs = 0;
-	txn->gfp = GFP_PGTABLE_KERNEL;
-	if (flags & PGTLIB_TXN_ACCOUNT)
-		txn->gfp |= __GFP_ACCOUNT;
-	INIT_LIST_HEAD(&txn->free_tables);
-	txn->open = true;
-}
-EXPORT_SYMBOL_GPL(pgtlib_txn_begin);
-
-/* Note that [start, end) needs invalidating; keep ranges sorted, merged. */
-void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
-			  unsigned long end)
+/* Keep the ranges to invalidate sorted and merged. */
+void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			    unsigned long end)
 {
 	struct pgtlib_range *r = txn->ranges;
 	unsigned int i;
@@ -528,8 +496,6 @@ static void pgtlib_txn_free_tables(struct pgtlib_txn *txn)
 
 static void pgtlib_txn_end(struct pgtlib_txn *txn)
 {
-	struct pgtlib_stats *s = &txn->stats;
-
 	if (WARN_ON_ONCE(!txn->open))
 		return;
 
@@ -538,10 +504,6 @@ static void pgtlib_txn_end(struct pgtlib_txn *txn)
 	if (!list_empty(&txn->free_tables))
 		pgtlib_txn_free_tables(txn);
 
-	/* A failed map takes its pages back: these are only final now. */
-	this_cpu_add(pgtlib_totals.pages_mapped, s->pages_mapped);
-	this_cpu_add(pgtlib_totals.pages_unmapped, s->pages_unmapped);
-	this_cpu_add(pgtlib_totals.pages_protected, s->pages_protected);
 	txn->open = false;
 }
 
@@ -579,8 +541,8 @@ EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
  * pgtlib_global_stats() - counters summed over all transactions
  * @stats: filled in
  *
- * Page counts include a transaction once it has ended; the other counters
- * as soon as the event happens.
+ * Each counter includes an event as soon as it happens, also in a
+ * transaction not yet committed.
  * tables_allocated - tables_freed is the number of table pages pgtlib
  * holds, in page tables and as spares.
  */

@@ -161,6 +161,17 @@ static inline unsigned int pgtlib_level_shift(unsigned int level)
 	}
 }
 
+/* pgtlib_level_size() and pgtlib_level_has_leaf(), inline for the core. */
+static inline unsigned long __pgtlib_level_size(unsigned int level)
+{
+	return 1UL << pgtlib_level_shift(level);
+}
+
+static inline bool __pgtlib_level_has_leaf(unsigned int level)
+{
+	return !pgtlib_level_folded(level) && pgtlib_arch_level_has_leaf(level);
+}
+
 /* End of the entry at @level that covers @addr, clipped to @end. */
 static inline unsigned long pgtlib_entry_end(unsigned int level,
 					     unsigned long addr,
@@ -313,8 +324,8 @@ static inline void *pgtlib_entry_next(void *ep)
 }
 
 /*
- * Counters summed over all transactions. Page counts are added when a
- * transaction ends; the rest, rare and on slow paths, as they happen.
+ * Counters summed over all transactions, counted with the transaction's
+ * own as each event happens: commit has nothing left to add.
  */
 DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 
@@ -324,8 +335,25 @@ DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 		this_cpu_add(pgtlib_totals.field, (n));		\
 	} while (0)
 
-int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
-		       unsigned long size);
+int __pgtlib_check_shared(struct pgtlib_space *space, unsigned long va,
+			  unsigned long size);
+
+/*
+ * A range pgtlib may edit in @space: -EINVAL if empty, misaligned or
+ * wrapping, -ERANGE outside the space, -EPERM where shared with init_mm.
+ */
+static inline int pgtlib_check_range(struct pgtlib_space *space,
+				     unsigned long va, unsigned long size)
+{
+	if (!size || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) ||
+	    va + size < va)
+		return -EINVAL;
+	if (va < space->start || va + size - 1 > space->end - 1)
+		return -ERANGE;
+	if (space->flags & PGTLIB_SPACE_SHARES)
+		return __pgtlib_check_shared(space, va, size);
+	return 0;
+}
 bool pgtlib_table_is_ours(void *table);
 
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
@@ -334,8 +362,23 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			   bool keep_all);
 void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list);
 void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
-void pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
-			  unsigned long end);
+void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			    unsigned long end);
+
+/* Note that [start, end) needs invalidating at commit. */
+static inline void pgtlib_txn_add_range(struct pgtlib_txn *txn,
+					unsigned long start, unsigned long end)
+{
+	/* Most transactions change one range. */
+	if (!txn->nr_ranges && !txn->flush_all &&
+	    (txn->space->flags & PGTLIB_SPACE_LIVE)) {
+		txn->ranges[0].start = start;
+		txn->ranges[0].end = end;
+		txn->nr_ranges = 1;
+		return;
+	}
+	__pgtlib_txn_add_range(txn, start, end);
+}
 void pgtlib_txn_flush(struct pgtlib_txn *txn);
 void pgtlib_reservations_free(struct pgtlib_space *space);
 

@@ -76,12 +76,12 @@ static unsigned long pgtlib_op_pfn(struct pgtlib_op *op, unsigned long addr)
 static bool pgtlib_op_can_leaf(struct pgtlib_op *op, unsigned int level,
 			       unsigned long addr, unsigned long next)
 {
-	unsigned long size = pgtlib_level_size(level);
+	unsigned long size = __pgtlib_level_size(level);
 	phys_addr_t phys;
 
 	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES))
 		return false;
-	if (next - addr != size || !pgtlib_level_has_leaf(level))
+	if (next - addr != size || !__pgtlib_level_has_leaf(level))
 		return false;
 	phys = op->phys + (addr - op->start);
 	if (!IS_ALIGNED(phys, size))
@@ -139,11 +139,11 @@ static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
 static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 			    void *ep, unsigned long val, unsigned long addr)
 {
-	unsigned long size = pgtlib_level_size(level);
+	unsigned long size = __pgtlib_level_size(level);
 	unsigned long base = addr & ~(size - 1);
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
 	unsigned long pfn = pgtlib_entry_pfn(level, val);
-	unsigned long step = pgtlib_level_size(child) >> PAGE_SHIFT;
+	unsigned long step = __pgtlib_level_size(child) >> PAGE_SHIFT;
 	pgprot_t prot = pgtlib_arch_leaf_prot(level, val);
 	void *table = pgtlib_tables_take(op->space, &op->tables);
 	unsigned long *entries = table;
@@ -218,7 +218,7 @@ static void pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 			return;
 		}
 		if (pgtlib_entry_leaf(level, val)) {
-			if (IS_ALIGNED(addr, pgtlib_level_size(level)))
+			if (IS_ALIGNED(addr, __pgtlib_level_size(level)))
 				return;
 			pgtlib_op_split(op, level, ep, val, addr);
 		}
@@ -234,8 +234,8 @@ static unsigned long pgtlib_split_bound(unsigned long addr)
 	unsigned int level;
 
 	for (level = PGTLIB_LEVEL_PMD; level < PGTLIB_NR_LEVELS; level++)
-		if (pgtlib_level_has_leaf(level) &&
-		    !IS_ALIGNED(addr, pgtlib_level_size(level)))
+		if (__pgtlib_level_has_leaf(level) &&
+		    !IS_ALIGNED(addr, __pgtlib_level_size(level)))
 			n++;
 	return n;
 }
@@ -270,7 +270,7 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 			continue;
 		/* Each split leaves a smaller leaf that may need splitting. */
 		for (k = level; k > PGTLIB_LEVEL_PTE; k--) {
-			unsigned long size = pgtlib_level_size(k);
+			unsigned long size = __pgtlib_level_size(k);
 
 			if (IS_ALIGNED(addr, size))
 				continue;
@@ -381,7 +381,8 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_op_pfn(op, addr),
 						       op->prot));
-		op->txn->stats.pages_mapped += (next - addr) >> PAGE_SHIFT;
+		pgtlib_count(op->txn, pages_mapped,
+			     (next - addr) >> PAGE_SHIFT);
 		pgtlib_op_note(op, level, addr, next, false);
 		return 0;
 	}
@@ -411,7 +412,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 		return -EEXIST;
 	}
 	/* Leaves the range covers in part were split before apply. */
-	if (WARN_ON_ONCE(next - addr != pgtlib_level_size(level)))
+	if (WARN_ON_ONCE(next - addr != __pgtlib_level_size(level)))
 		return -EINVAL;
 
 	switch (op->kind) {
@@ -430,11 +431,11 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_op_pfn(op, addr),
 						       op->prot));
-		op->txn->stats.pages_mapped += pages;
+		pgtlib_count(op->txn, pages_mapped, pages);
 		break;
 	case PGTLIB_OP_UNMAP:
 		pgtlib_entry_write(level, ep, addr, 0);
-		op->txn->stats.pages_unmapped += pages;
+		pgtlib_count(op->txn, pages_unmapped, pages);
 		break;
 	case PGTLIB_OP_PROTECT:
 		old = pgtlib_arch_leaf_prot(level, val);
@@ -446,7 +447,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_entry_pfn(level, val),
 						       new));
-		op->txn->stats.pages_protected += pages;
+		pgtlib_count(op->txn, pages_protected, pages);
 		break;
 	default:
 		return 0;
@@ -463,13 +464,13 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 				void *ep, unsigned long addr)
 {
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
-	unsigned long size = pgtlib_level_size(level);
-	unsigned long step = pgtlib_level_size(child) >> PAGE_SHIFT;
+	unsigned long size = __pgtlib_level_size(level);
+	unsigned long step = __pgtlib_level_size(child) >> PAGE_SHIFT;
 	unsigned long *entries, pfn, first;
 	void *table;
 	pgprot_t prot;
 
-	if (!pgtlib_level_has_leaf(level) || pgtlib_level_folded(child))
+	if (!__pgtlib_level_has_leaf(level) || pgtlib_level_folded(child))
 		return;
 	table = pgtlib_entry_table(op->space, level, ep, addr);
 	if (!pgtlib_table_is_ours(table))
@@ -516,7 +517,7 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 			      void *ep, unsigned long addr, unsigned long next)
 {
-	bool whole = next - addr == pgtlib_level_size(level);
+	bool whole = next - addr == __pgtlib_level_size(level);
 	bool child_empty;
 	void *table;
 	int ret;
@@ -592,6 +593,7 @@ static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
 {
 	unsigned long start = addr, done = 0, pfn = 0, val;
 	struct page **page = NULL;
+	pte_t *last;
 	bool flush = false, cont = false;
 	int ret = 0;
 	pte_t pte;
@@ -631,22 +633,24 @@ static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
 			op->fail_addr = addr;
 		if (addr != start)
 			pgtlib_arch_sync_ptes();
-		op->txn->stats.pages_mapped += (addr - start) >> PAGE_SHIFT;
+		pgtlib_count(op->txn, pages_mapped,
+			     (addr - start) >> PAGE_SHIFT);
 		break;
 	case PGTLIB_OP_UNMAP:
-		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+		last = ptep + ((end - addr) >> PAGE_SHIFT);
+		/*
+		 * Clear every entry, not only present ones (x86's
+		 * set_memory_np() leaves others): an emptied table must be
+		 * all zeroes. Testing first would cost more than the store.
+		 */
+		for (; ptep != last; ptep++) {
 			pte = ptep_get(ptep);
-			if (pte_none(pte))
-				continue;
-			/*
-			 * Clear non-present entries too (x86's set_memory_np()
-			 * leaves them): an emptied table must be all zeroes.
-			 */
-			pte_clear(&init_mm, addr, ptep);
+			pgtlib_arch_set_pte(ptep, 0);
 			if (pte_present(pte))
 				done++;
 		}
-		op->txn->stats.pages_unmapped += done;
+		addr = end;
+		pgtlib_count(op->txn, pages_unmapped, done);
 		flush = done;
 		break;
 	case PGTLIB_OP_PROTECT:
@@ -672,7 +676,7 @@ static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
 		}
 		if (done)
 			pgtlib_arch_sync_ptes();
-		op->txn->stats.pages_protected += done;
+		pgtlib_count(op->txn, pages_protected, done);
 		flush = done;
 		break;
 	default:
@@ -745,18 +749,12 @@ static int pgtlib_check_txn(struct pgtlib_txn *txn)
 	return 0;
 }
 
-int pgtlib_check_range(struct pgtlib_space *space, unsigned long va,
-		       unsigned long size)
+/* The range overlaps no top-level entry shared with init_mm. */
+int __pgtlib_check_shared(struct pgtlib_space *space, unsigned long va,
+			  unsigned long size)
 {
 	unsigned long addr;
 
-	if (!size || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) ||
-	    va + size < va)
-		return -EINVAL;
-	if (va < space->start || va + size - 1 > space->end - 1)
-		return -ERANGE;
-	if (!(space->flags & PGTLIB_SPACE_SHARES))
-		return 0;
 	for (addr = va; addr - 1 < va + size - 1;
 	     addr = pgtlib_entry_end(PGTLIB_LEVEL_PGD, addr, va + size))
 		if (test_bit(pgd_index(addr), space->shared))
@@ -788,7 +786,7 @@ static int pgtlib_check_prot(unsigned int prot)
 static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
 {
 	struct pgtlib_txn *txn = op->txn;
-	struct pgtlib_stats saved = txn->stats;
+	unsigned long unmapped = txn->stats.pages_unmapped;
 	bool emptied;
 
 	if (op->fail_addr <= op->start)
@@ -801,9 +799,10 @@ static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
 	else
 		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			     &emptied);
-	saved.pages_mapped -= txn->stats.pages_unmapped - saved.pages_unmapped;
-	saved.flushes = txn->stats.flushes;
-	txn->stats = saved;
+	/* What was taken back was never mapped, nor unmapped. */
+	unmapped = txn->stats.pages_unmapped - unmapped;
+	pgtlib_count(txn, pages_unmapped, -unmapped);
+	pgtlib_count(txn, pages_mapped, -unmapped);
 }
 
 /*
@@ -846,7 +845,7 @@ static pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
  * operation can change the tables above the range meanwhile. Returns
  * false when the operation needs the general path.
  */
-static bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
+static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
 {
 	pte_t *ptep;
 
@@ -909,10 +908,6 @@ static unsigned long pgtlib_op_bound(struct pgtlib_op *op)
 	switch (op->kind) {
 	case PGTLIB_OP_MAP:
 		return pgtlib_map_bound(op);
-	case PGTLIB_OP_UNMAP:
-	case PGTLIB_OP_PROTECT:
-		return pgtlib_split_bound(op->start) +
-		       pgtlib_split_bound(op->end);
 	case PGTLIB_OP_RESERVE:
 		return op->reserve_need;
 	default:
@@ -921,20 +916,18 @@ static unsigned long pgtlib_op_bound(struct pgtlib_op *op)
 }
 
 /*
- * Run @op: prepare (claim tables), then apply under the space's lock.
- * When the spares cannot cover pgtlib_op_bound(), the exact number of
- * tables the range lacks is counted instead.
+ * Run @op the general way: prepare (claim tables), then apply under the
+ * space's lock. When the spares cannot cover pgtlib_op_bound(), the exact
+ * number of tables the range lacks is counted instead.
  */
-static int pgtlib_op_run(struct pgtlib_op *op)
+static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 {
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
-	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
-	unsigned long bound;
+	bool emptied, cut = true, live = space->flags & PGTLIB_SPACE_LIVE;
+	unsigned long bound, splits;
 	int ret;
 
-	if (pgtlib_op_fast(op, &ret))
-		return ret;
 	/*
 	 * The fast path meets a NULL page in its loop and takes back what it
 	 * mapped. Here tables are installed and leaves may be replaced before
@@ -943,16 +936,28 @@ static int pgtlib_op_run(struct pgtlib_op *op)
 	if (op->pages && !pgtlib_pages_ok(op))
 		return -EINVAL;
 
-	bound = pgtlib_op_bound(op);
 	INIT_LIST_HEAD(&op->tables);
 	op->split_lo = ULONG_MAX;
 	op->split_hi = 0;
 	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 
+	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT) {
+		/* Two short descents tell exactly what the ends cut. */
+		splits = pgtlib_count_splits(op, op->start, 0) +
+			 pgtlib_count_splits(op, op->end, op->start);
+		ret = pgtlib_tables_claim(txn, &op->tables, splits, true);
+		if (ret)
+			return ret;
+		/* Contiguous groups are unfolded without a table. */
+		cut = splits || PGTLIB_ARCH_CONT_PTES > 1;
+		goto apply;
+	}
+
 	/*
 	 * Spares covering the upper bound save a walk; otherwise count what
 	 * the range really lacks and allocate only that.
 	 */
+	bound = pgtlib_op_bound(op);
 	ret = -ENOMEM;
 	if (bound <= READ_ONCE(space->nr_spare))
 		ret = pgtlib_tables_claim(txn, &op->tables, bound, false);
@@ -971,8 +976,9 @@ static int pgtlib_op_run(struct pgtlib_op *op)
 			return ret;
 	}
 
+apply:
 	spin_lock(space->lock);
-	if (pgtlib_op_splits(op)) {
+	if (cut && pgtlib_op_splits(op)) {
 		pgtlib_op_split_at(op, op->start);
 		pgtlib_op_split_at(op, op->end);
 		/*
@@ -995,7 +1001,9 @@ static int pgtlib_op_run(struct pgtlib_op *op)
 		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			     &emptied);
 		pgtlib_txn_flush(txn);
-		txn->stats.pages_unmapped = unmapped;
+		/* Replaced, not unmapped. */
+		pgtlib_count(txn, pages_unmapped,
+			     unmapped - txn->stats.pages_unmapped);
 		op->kind = PGTLIB_OP_MAP;
 		op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 	}
@@ -1013,6 +1021,19 @@ static int pgtlib_op_run(struct pgtlib_op *op)
 	pgtlib_tables_release(txn, &op->tables,
 			      txn->flags & PGTLIB_TXN_NOALLOC);
 	return ret;
+}
+
+/*
+ * Run @op, inline in each operation so that the fast path is compiled for
+ * that operation alone.
+ */
+static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
+{
+	int ret;
+
+	if (pgtlib_op_fast(op, &ret))
+		return ret;
+	return pgtlib_op_slow(op);
 }
 
 /**
@@ -1233,7 +1254,7 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 	if (ret)
 		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
-	return pgtlib_op_run(&op);
+	return pgtlib_op_slow(&op);
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 
@@ -1294,7 +1315,7 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra, true);
 	op.reserve_extra = 0;
 	if (!ret)
-		ret = pgtlib_op_run(&op);
+		ret = pgtlib_op_slow(&op);
 	if (ret) {
 		pgtlib_tables_release(&txn, &extra, false);
 		kfree(resv);

@@ -24,7 +24,7 @@ static int pgtlib_report(struct pgtlib_walker *w, unsigned int level,
 	};
 
 	if (val) {
-		unsigned long base = addr & ~(pgtlib_level_size(level) - 1);
+		unsigned long base = addr & ~(__pgtlib_level_size(level) - 1);
 
 		leaf.present = true;
 		leaf.phys = PFN_PHYS(pgtlib_entry_pfn(level, val)) + addr - base;
@@ -131,10 +131,10 @@ int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 	if (ret < 0)
 		return ret;
 
-	base = va & ~(pgtlib_level_size(found.level) - 1);
+	base = va & ~(__pgtlib_level_size(found.level) - 1);
 	*leaf = found;
 	leaf->va = base;
-	leaf->size = pgtlib_level_size(found.level);
+	leaf->size = __pgtlib_level_size(found.level);
 	if (!found.present)
 		return -ENOENT;
 	leaf->phys = found.phys + offset;

@@ -9,9 +9,6 @@
 #include <asm/pgtlib.h>
 #include <asm/tlbflush.h>
 
-/* arch/x86/mm/tlb.c; tunable in debugfs */
-extern unsigned long tlb_single_page_flush_ceiling;
-
 bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
 {
 	unsigned long size = 1UL << (level == PGTLIB_LEVEL_PMD ? PMD_SHIFT :
@@ -82,11 +79,6 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 	*clear_mask = __pgprot(c);
 }
 
-unsigned long pgtlib_arch_flush_ceiling(void)
-{
-	return tlb_single_page_flush_ceiling;
-}
-
 struct pgtlib_x86_flush {
 	const struct pgtlib_range *ranges;
 	unsigned int nr;
@@ -114,6 +106,10 @@ void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 
 	if (all) {
 		flush_tlb_all();
+		return;
+	}
+	if (nr == 1) {
+		flush_tlb_kernel_range(ranges[0].start, ranges[0].end);
 		return;
 	}
 	/* One IPI for every range of the transaction. */

@@ -105,7 +105,14 @@ static inline pgprot_t pgtlib_arch_pgprot(unsigned int prot)
 unsigned int pgtlib_arch_prot_decode(pgprot_t prot);
 void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 			    pgprot_t *set_mask, pgprot_t *clear_mask);
-unsigned long pgtlib_arch_flush_ceiling(void);
+/* arch/x86/mm/tlb.c; tunable in debugfs */
+extern unsigned long tlb_single_page_flush_ceiling;
+
+static inline unsigned long pgtlib_arch_flush_ceiling(void)
+{
+	return READ_ONCE(tlb_single_page_flush_ceiling);
+}
+
 void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 		       bool all, bool tables);
 
