@@ -25,15 +25,19 @@
  * page_table_lock, so that table installs are serialised against
  * vmalloc's). An operation allocates what it needs first, then applies its
  * change under that lock without allocating, so the change cannot fail
- * half-way. Operations on disjoint ranges may be issued concurrently from
- * any number of CPUs; their apply phases are serialised by the lock.
+ * half-way; one that stays inside an existing PTE table changes its
+ * entries without the lock, since no other operation may change the
+ * tables above a range it does not cover. Operations on disjoint ranges
+ * may be issued concurrently from any number of CPUs; their apply phases
+ * are serialised by the lock.
  *
- * On arm64, splitting or collapsing a live huge leaf briefly unmaps all of
- * it (break-before-make): its owner must own the whole leaf. Operations of a
- * %PGTLIB_TXN_NOALLOC transaction may run with preemption or interrupts
- * disabled, but not in hard interrupt context; invalidating a live space
- * (at commit, or on x86 after splitting a live huge leaf) needs interrupts
- * enabled.
+ * On arm64, splitting or collapsing a live huge leaf, or cutting a group
+ * of PTEs that carry the contiguous bit, briefly unmaps all of it
+ * (break-before-make): its owner must own the whole leaf or group.
+ * Operations of a %PGTLIB_TXN_NOALLOC transaction may run with preemption
+ * or interrupts disabled, but not in hard interrupt context; on x86,
+ * invalidating a live space (at commit, after splitting a live huge leaf, or before
+ * remapping a range the transaction unmapped) needs interrupts enabled.
  */
 #ifndef _LINUX_PGTLIB_H
 #define _LINUX_PGTLIB_H
@@ -61,7 +65,7 @@ struct page;
 #define PGTLIB_PROT_MASK	GENMASK(4, 0)
 
 /* pgtlib_map() and pgtlib_map_pages() flags */
-#define PGTLIB_MAP_BASE_PAGES	BIT(0)	/* use PTE leaves only */
+#define PGTLIB_MAP_BASE_PAGES	BIT(0)	/* PTEs only, no contiguous hint */
 #define PGTLIB_MAP_REPLACE	BIT(1)	/* replace leaves already there */
 
 /* pgtlib_space_create() flags */

@@ -1267,6 +1267,37 @@ static void pgtlib_test_kernel_map_pages(struct kunit *test)
 	pt_live_done(test, l);
 }
 
+/*
+ * Remapping, in one transaction, an address the transaction unmapped: the
+ * old translation is invalidated first, so the new page is what is read.
+ */
+static void pgtlib_test_kernel_remap(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + 5 * PMD_SIZE;
+	struct page *old = pt_alloc_page(test), *new = pt_alloc_page(test);
+	struct pgtlib_txn txn;
+
+	memset(page_address(old), 0x11, PAGE_SIZE);
+	memset(page_address(new), 0x22, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, &old, 1, PT_RW, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)va), 0x11);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, va, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va, &new, 1, PT_RW, 0), 0);
+	/* the unmap was invalidated before the new page went in */
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 1);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)va), 0x22);
+	PT_EXPECT_LEAF(test, kernel, va, page_to_phys(new), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	pt_live_done(test, l);
+}
+
 static void pt_free_huge(void *page)
 {
 	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
@@ -2409,6 +2440,12 @@ static void pgtlib_test_cont_unfold(struct kunit *test)
 	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
 }
 
+/* Read a byte that may not be mapped. */
+static int pt_peek(unsigned long va, u8 *byte)
+{
+	return copy_from_kernel_nofault(byte, (void *)va, 1);
+}
+
 static void pt_free_cont(void *page)
 {
 	__free_pages(page, ilog2(PGTLIB_ARCH_CONT_PTES));
@@ -2450,13 +2487,12 @@ static void pgtlib_test_kernel_cont(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.flushes, 2);
 	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
 	KUNIT_EXPECT_EQ(test, pt_nr_cont(kernel, va, cont), 0);
-	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
-			(void *)(va + 3 * PAGE_SIZE), 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_peek(va + 3 * PAGE_SIZE, &byte), -EFAULT);
 	for (i = 0; i < n; i++) {
 		if (i == 3)
 			continue;
-		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
-				(void *)(va + i * PAGE_SIZE + 7), 1), 0);
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE + 7, &byte),
+				0);
 		KUNIT_EXPECT_EQ(test, byte, 0x40 + i);
 	}
 	pt_live_done(test, l);
@@ -2507,6 +2543,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
 	KUNIT_CASE(pgtlib_test_kernel_one_flush),
 	KUNIT_CASE(pgtlib_test_kernel_replace),
+	KUNIT_CASE(pgtlib_test_kernel_remap),
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_kernel_cont),
 #endif

@@ -445,6 +445,20 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 	txn->nr_ranges++;
 }
 
+/* Whether [start, end) overlaps a change not yet invalidated. */
+bool pgtlib_txn_pending(struct pgtlib_txn *txn, unsigned long start,
+			unsigned long end)
+{
+	unsigned int i;
+
+	if (txn->flush_all)
+		return true;
+	for (i = 0; i < txn->nr_ranges; i++)
+		if (start < txn->ranges[i].end && txn->ranges[i].start < end)
+			return true;
+	return false;
+}
+
 /* Invalidate everything the transaction has changed so far, as one request. */
 void pgtlib_txn_flush(struct pgtlib_txn *txn)
 {
@@ -454,11 +468,12 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 
 	if (!txn->nr_ranges && !txn->flush_all)
 		return;
-	/* Invalidating other CPUs' TLBs takes IPIs on some architectures. */
-	lockdep_assert_irqs_enabled();
+	if (PGTLIB_ARCH_FLUSH_IPI)
+		lockdep_assert_irqs_enabled();
 
 	for (i = 0; i < txn->nr_ranges; i++)
-		pages += (txn->ranges[i].end - txn->ranges[i].start) >> PAGE_SHIFT;
+		pages += (txn->ranges[i].end - txn->ranges[i].start) >>
+			 PAGE_SHIFT;
 	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
 	pgtlib_arch_flush(txn->ranges, txn->nr_ranges, all, txn->flush_tables);
 

@@ -47,6 +47,9 @@
  *	both sizes with different attributes).
  * unsigned long pgtlib_arch_flush_ceiling(void)
  *	Pages above which one full flush is cheaper than page invalidations.
+ * PGTLIB_ARCH_FLUSH_IPI
+ *	Invalidating other CPUs' TLBs interrupts them (x86), so it needs
+ *	interrupts enabled; arm64 broadcasts TLBI instead.
  * void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
  *			  bool all, bool tables)
  *	Invalidate kernel translations for @ranges on every CPU, or the
@@ -329,11 +332,18 @@ static inline void *pgtlib_entry_next(void *ep)
  */
 DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 
-#define pgtlib_count(txn, field, n)				\
-	do {							\
-		(txn)->stats.field += (n);			\
-		this_cpu_add(pgtlib_totals.field, (n));		\
-	} while (0)
+static __always_inline void __pgtlib_count(struct pgtlib_txn *txn,
+					   size_t offset, unsigned long n)
+{
+	unsigned long __percpu *total = (unsigned long __percpu *)
+		((char __percpu *)&pgtlib_totals + offset);
+
+	*(unsigned long *)((char *)&txn->stats + offset) += n;
+	this_cpu_add(*total, n);
+}
+
+#define pgtlib_count(txn, field, n)	\
+	__pgtlib_count(txn, offsetof(struct pgtlib_stats, field), n)
 
 int __pgtlib_check_shared(struct pgtlib_space *space, unsigned long va,
 			  unsigned long size);
@@ -354,6 +364,7 @@ static inline int pgtlib_check_range(struct pgtlib_space *space,
 		return __pgtlib_check_shared(space, va, size);
 	return 0;
 }
+
 bool pgtlib_table_is_ours(void *table);
 
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
@@ -379,7 +390,10 @@ static inline void pgtlib_txn_add_range(struct pgtlib_txn *txn,
 	}
 	__pgtlib_txn_add_range(txn, start, end);
 }
+
 void pgtlib_txn_flush(struct pgtlib_txn *txn);
+bool pgtlib_txn_pending(struct pgtlib_txn *txn, unsigned long start,
+			unsigned long end);
 void pgtlib_reservations_free(struct pgtlib_space *space);
 
 struct seq_file;

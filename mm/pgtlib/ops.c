@@ -174,22 +174,25 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 static void pgtlib_op_unfold(struct pgtlib_op *op, pte_t *ptep,
 			     unsigned long addr)
 {
-	unsigned long base = ALIGN_DOWN(addr, PGTLIB_CONT_SIZE);
-	unsigned long vals[PGTLIB_ARCH_CONT_PTES];
+	unsigned long base = ALIGN_DOWN(addr, PGTLIB_CONT_SIZE), first, pfn;
 	unsigned int i;
+	pgprot_t prot;
 
+	/* A group maps consecutive pages with one protection: keep one. */
 	ptep -= (addr - base) >> PAGE_SHIFT;
-	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
-		vals[i] = pte_val(ptep_get(ptep + i));
+	first = pte_val(ptep_get(ptep));
+	pfn = pte_pfn(__pte(first));
+	prot = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE, first);
 	if (op->space->flags & PGTLIB_SPACE_LIVE) {
 		for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
-			pte_clear(&init_mm, base + i * PAGE_SIZE, ptep + i);
+			pgtlib_arch_set_pte(ptep + i, 0);
 		pgtlib_txn_add_range(op->txn, base, base + PGTLIB_CONT_SIZE);
 		pgtlib_txn_flush(op->txn);
 	}
 	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
 		pgtlib_arch_set_pte(ptep + i,
-				    pgtlib_arch_pte_set_cont(vals[i], false));
+				    pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+							pfn + i, prot));
 	pgtlib_arch_sync_ptes();
 }
 
@@ -561,7 +564,8 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 
 /*
  * Whether the aligned group of PGTLIB_ARCH_CONT_PTES PTEs at @ptep, for
- * @addr, can be mapped as one contiguous run from @pfn: all of it in the
+ * @addr, can be mapped as one contiguous run from @pfn (not for a page
+ * array, whose pages need not be contiguous): all of it in the
  * range, the output aligned, and nothing mapped there yet (so that no CPU
  * ever sees the hint on part of a group).
  */
@@ -571,7 +575,7 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
 {
 	unsigned int i;
 
-	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES) ||
+	if ((op->flags & PGTLIB_MAP_BASE_PAGES) ||
 	    end - addr < PGTLIB_CONT_SIZE ||
 	    !IS_ALIGNED(pfn, PGTLIB_ARCH_CONT_PTES))
 		return false;
@@ -586,10 +590,9 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
  * PTE of a range, so they get a loop of their own rather than the generic
  * per-entry dispatch of pgtlib_apply().
  */
-static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
-						pte_t *ptep,
-						unsigned long addr,
-						unsigned long end)
+static __always_inline int
+__pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep, unsigned long addr,
+		    unsigned long end)
 {
 	unsigned long start = addr, done = 0, pfn = 0, val;
 	struct page **page = NULL;
@@ -605,7 +608,7 @@ static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
 		else
 			pfn = PHYS_PFN(op->phys + (addr - op->start));
 		for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
-			if (PGTLIB_ARCH_CONT_PTES > 1 &&
+			if (PGTLIB_ARCH_CONT_PTES > 1 && !page &&
 			    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
 				cont = pgtlib_op_can_cont(op, ptep, addr, end,
 							  pfn);
@@ -668,10 +671,11 @@ static __always_inline int __pgtlib_apply_ptes(struct pgtlib_op *op,
 			if (pgprot_val(new) == pgprot_val(old))
 				continue;
 			/* The whole group changes: it keeps its hint. */
+			cont = pgtlib_arch_pte_cont(pte_val(pte));
 			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
 						  pte_pfn(pte), new);
-			pgtlib_arch_set_pte(ptep, pgtlib_arch_pte_set_cont(val,
-					pgtlib_arch_pte_cont(pte_val(pte))));
+			pgtlib_arch_set_pte(ptep,
+					    pgtlib_arch_pte_set_cont(val, cont));
 			done++;
 		}
 		if (done)
@@ -762,7 +766,7 @@ int __pgtlib_check_shared(struct pgtlib_space *space, unsigned long va,
 	return 0;
 }
 
-static int pgtlib_check_prot(unsigned int prot)
+static __always_inline int pgtlib_check_prot(unsigned int prot)
 {
 	if (prot & ~PGTLIB_ARCH_PROT_SUPPORTED)
 		return -EINVAL;
@@ -811,8 +815,8 @@ static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
  * descent with no per-level dispatch; each entry is read once, as
  * GUP-fast does.
  */
-static pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
-				unsigned long addr)
+static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
+						unsigned long addr)
 {
 	pgd_t *pgdp = pgd_offset_pgd(space->pgd, addr), pgd;
 	p4d_t *p4dp, p4d;
@@ -925,7 +929,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
 	bool emptied, cut = true, live = space->flags & PGTLIB_SPACE_LIVE;
-	unsigned long bound, splits;
+	unsigned long bound, splits, end = op->end;	/* take-back cuts it */
 	int ret;
 
 	/*
@@ -1016,7 +1020,7 @@ apply:
 
 	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
 	    (op->mod_mask & ARCH_PAGE_TABLE_SYNC_MASK))
-		arch_sync_kernel_mappings(op->start, op->end);
+		arch_sync_kernel_mappings(op->start, end);
 
 	pgtlib_tables_release(txn, &op->tables,
 			      txn->flags & PGTLIB_TXN_NOALLOC);
@@ -1029,7 +1033,18 @@ apply:
  */
 static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
 {
+	struct pgtlib_txn *txn = op->txn;
 	int ret;
+
+	/*
+	 * Mapping where this transaction unmapped and has not yet
+	 * invalidated: a TLB may still hold the old translation, and arm64
+	 * forbids making an entry valid before that one is gone.
+	 */
+	if (unlikely(txn->nr_ranges || txn->flush_all) &&
+	    op->kind == PGTLIB_OP_MAP &&
+	    pgtlib_txn_pending(txn, op->start, op->end))
+		pgtlib_txn_flush(txn);
 
 	if (pgtlib_op_fast(op, &ret))
 		return ret;
@@ -1043,11 +1058,12 @@ static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
  * @phys: first physical address, page aligned
  * @size: bytes to map, a multiple of PAGE_SIZE
  * @prot: %PGTLIB_PROT_* bits; %PGTLIB_PROT_READ is required
- * @flags: %PGTLIB_MAP_BASE_PAGES to use PTEs only, %PGTLIB_MAP_REPLACE to
- *	replace leaves already in the range
+ * @flags: %PGTLIB_MAP_BASE_PAGES to use PTEs only (and no contiguous hint),
+ *	%PGTLIB_MAP_REPLACE to replace leaves already in the range
  *
  * Uses the largest leaves that the alignment of @va and @phys and the CPU
- * allow. Fails without changing any translation.
+ * allow, and on arm64 the contiguous bit for aligned groups of PTEs that
+ * map into holes. Fails without changing any translation.
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0; -EINVAL for misaligned or empty or wrapping arguments, bad

@@ -13,7 +13,7 @@ static unsigned long pgtlib_arm64_attr(pgprot_t prot)
 	return pgprot_val(prot) & PTE_ATTRINDX_MASK;
 }
 
-pgprot_t pgtlib_arch_pgprot(unsigned int prot)
+pgprot_t __pgtlib_arch_pgprot(unsigned int prot)
 {
 	pgprot_t pgprot;
 
@@ -76,11 +76,6 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 	}
 	*set_mask = __pgprot(s);
 	*clear_mask = __pgprot(c & ~s);
-}
-
-unsigned long pgtlib_arch_flush_ceiling(void)
-{
-	return system_supports_tlb_range() ? MAX_TLBI_RANGE_PAGES : MAX_DVM_OPS;
 }
 
 void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,

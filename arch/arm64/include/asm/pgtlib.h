@@ -8,12 +8,15 @@
 
 #include <linux/pgtlib.h>
 #include <linux/pgtable.h>
+#include <asm/tlbflush.h>
 
 #define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
 /* ARM ARM D8.16: a live output address or size change needs BBM. */
 #define PGTLIB_ARCH_NEEDS_BBM		1
 /* Break-before-make already keeps the two sizes apart. */
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	0
+/* TLBI is broadcast in hardware: no IPI, so no need for interrupts. */
+#define PGTLIB_ARCH_FLUSH_IPI		0
 /* 16 4K PTEs (64K) may share one TLB entry through the contiguous bit. */
 #define PGTLIB_ARCH_CONT_PTES		CONT_PTES
 
@@ -57,7 +60,11 @@ static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 	}
 }
 
-/* The contiguous bit is a property of a group, not of a protection. */
+/*
+ * A PTE's contiguous bit is a property of its group, which pgtlib manages,
+ * not of its protection. Blocks the kernel mapped contiguous keep theirs
+ * (pgtlib does not yet unfold PMD groups).
+ */
 static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 					     unsigned long val)
 {
@@ -67,12 +74,10 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 				~PTE_CONT);
 	case PGTLIB_LEVEL_PMD:
 		return __pgprot((pgprot_val(pmd_pgprot(__pmd(val))) &
-				 ~(PMD_TYPE_MASK | PMD_SECT_CONT)) |
-				PTE_TYPE_PAGE);
+				 ~PMD_TYPE_MASK) | PTE_TYPE_PAGE);
 	default:
 		return __pgprot((pgprot_val(pud_pgprot(__pud(val))) &
-				 ~(PUD_TYPE_MASK | PMD_SECT_CONT)) |
-				PTE_TYPE_PAGE);
+				 ~PUD_TYPE_MASK) | PTE_TYPE_PAGE);
 	}
 }
 
@@ -103,11 +108,24 @@ static inline void pgtlib_arch_sync_ptes(void)
 	isb();
 }
 
-pgprot_t pgtlib_arch_pgprot(unsigned int prot);
+pgprot_t __pgtlib_arch_pgprot(unsigned int prot);
+
+/* Plain kernel data, read-only or not, is what most mappings are. */
+static inline pgprot_t pgtlib_arch_pgprot(unsigned int prot)
+{
+	if (prot & (PGTLIB_PROT_EXEC | PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC))
+		return __pgtlib_arch_pgprot(prot);
+	return prot & PGTLIB_PROT_WRITE ? PAGE_KERNEL : PAGE_KERNEL_RO;
+}
+
 unsigned int pgtlib_arch_prot_decode(pgprot_t prot);
 void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 			    pgprot_t *set_mask, pgprot_t *clear_mask);
-unsigned long pgtlib_arch_flush_ceiling(void);
+static inline unsigned long pgtlib_arch_flush_ceiling(void)
+{
+	return system_supports_tlb_range() ? MAX_TLBI_RANGE_PAGES : MAX_DVM_OPS;
+}
+
 void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 		       bool all, bool tables);
 

@@ -16,6 +16,8 @@
 #define PGTLIB_ARCH_NEEDS_BBM		0
 /* SDM 4.10.2.3: never let a TLB hold two page sizes with different bits. */
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	1
+/* Remote TLBs are invalidated by IPI. */
+#define PGTLIB_ARCH_FLUSH_IPI		1
 /* No contiguous-PTE hint. */
 #define PGTLIB_ARCH_CONT_PTES		1
 
@@ -102,9 +104,11 @@ static inline pgprot_t pgtlib_arch_pgprot(unsigned int prot)
 	pgprot = prot & PGTLIB_PROT_WRITE ? PAGE_KERNEL : PAGE_KERNEL_RO;
 	return __pgprot(pgprot_val(pgprot) & __supported_pte_mask);
 }
+
 unsigned int pgtlib_arch_prot_decode(pgprot_t prot);
 void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 			    pgprot_t *set_mask, pgprot_t *clear_mask);
+
 /* arch/x86/mm/tlb.c; tunable in debugfs */
 extern unsigned long tlb_single_page_flush_ceiling;
 
