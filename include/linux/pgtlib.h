@@ -225,7 +225,28 @@ int pgtlib_space_share_kernel(struct pgtlib_space *space,
 void pgtlib_space_destroy(struct pgtlib_space *space);
 unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space);
 
-void pgtlib_txn_commit(struct pgtlib_txn *txn);
+void __pgtlib_txn_commit(struct pgtlib_txn *txn);
+
+/**
+ * pgtlib_txn_commit() - finish a transaction
+ * @txn: the transaction
+ *
+ * Invalidates the TLB once for every change made through @txn (page by
+ * page up to the architecture's ceiling, else the whole TLB), then frees
+ * the table pages the transaction removed. For a live space this sends
+ * an IPI, so interrupts must be enabled. @txn->stats stays readable.
+ */
+static inline void pgtlib_txn_commit(struct pgtlib_txn *txn)
+{
+	/* Most transactions only mapped into holes: nothing to do. */
+	if (txn->open && !txn->nr_ranges && !txn->flush_all &&
+	    list_empty(&txn->free_tables)) {
+		txn->open = false;
+		return;
+	}
+	__pgtlib_txn_commit(txn);
+}
+
 void pgtlib_txn_abort(struct pgtlib_txn *txn);
 
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,

@@ -523,19 +523,17 @@ static void pgtlib_txn_end(struct pgtlib_txn *txn)
 }
 
 /**
- * pgtlib_txn_commit() - finish a transaction
+ * __pgtlib_txn_commit() - finish a transaction that has work left
  * @txn: the transaction
  *
- * Invalidates the TLB once for every change made through @txn (page by
- * page up to the architecture's ceiling, else the whole TLB), then frees
- * the table pages the transaction removed. For a live space this sends
- * an IPI, so interrupts must be enabled. @txn->stats stays readable.
+ * The out-of-line part of pgtlib_txn_commit(), for a transaction with
+ * translations to invalidate or tables to free; call pgtlib_txn_commit().
  */
-void pgtlib_txn_commit(struct pgtlib_txn *txn)
+void __pgtlib_txn_commit(struct pgtlib_txn *txn)
 {
 	pgtlib_txn_end(txn);
 }
-EXPORT_SYMBOL_GPL(pgtlib_txn_commit);
+EXPORT_SYMBOL_GPL(__pgtlib_txn_commit);
 
 /**
  * pgtlib_txn_abort() - finish a transaction after a failed operation

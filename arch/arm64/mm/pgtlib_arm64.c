@@ -78,8 +78,8 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 	*clear_mask = __pgprot(c & ~s);
 }
 
-void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
-		       bool all, bool tables)
+void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
+			 bool all, bool tables)
 {
 	unsigned int i;
 

@@ -126,7 +126,20 @@ static inline unsigned long pgtlib_arch_flush_ceiling(void)
 	return system_supports_tlb_range() ? MAX_TLBI_RANGE_PAGES : MAX_DVM_OPS;
 }
 
-void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
-		       bool all, bool tables);
+void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
+			 bool all, bool tables);
+
+/* A few pages of one range, the common case: TLBI each, inline. */
+#define PGTLIB_ARM64_FEW_PAGES	4
+
+static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
+				     unsigned int nr, bool all, bool tables)
+{
+	if (!all && nr == 1 && !tables &&
+	    ranges[0].end - ranges[0].start <= PGTLIB_ARM64_FEW_PAGES * PAGE_SIZE)
+		flush_tlb_kernel_range(ranges[0].start, ranges[0].end);
+	else
+		__pgtlib_arch_flush(ranges, nr, all, tables);
+}
 
 #endif /* _ASM_ARM64_PGTLIB_H */
