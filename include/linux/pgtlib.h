@@ -126,11 +126,11 @@ struct pgtlib_range {
  * @flush_all: too many ranges: invalidate everything at commit
  * @flush_tables: tables were removed: invalidate walk caches too
  * @dirty_tables: a table on @free_tables still holds entries
+ * @open: begun and not yet committed or aborted
  * @free_tables: table pages to free after the invalidation
  * @stats: what the transaction did so far
  * @fail_alloc_at: fault injection: fail the Nth table allocation (0: never)
  * @nr_allocs: table allocations attempted, for @fail_alloc_at
- * @open: begun and not yet committed or aborted
  *
  * A transaction lives on the caller's stack. Every change made through it
  * is visible in the page table at once, but stale TLB entries are only
@@ -147,11 +147,11 @@ struct pgtlib_txn {
 	bool flush_all;
 	bool flush_tables;
 	bool dirty_tables;
+	bool open;
 	struct list_head free_tables;
 	struct pgtlib_stats stats;
 	unsigned int fail_alloc_at;
 	unsigned int nr_allocs;
-	bool open;
 };
 
 /**
@@ -206,11 +206,11 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->flush_all = false;
 	txn->flush_tables = false;
 	txn->dirty_tables = false;
+	txn->open = true;
 	txn->stats = (struct pgtlib_stats){};
 	txn->fail_alloc_at = 0;
 	txn->nr_allocs = 0;
 	INIT_LIST_HEAD(&txn->free_tables);
-	txn->open = true;
 }
 
 unsigned long pgtlib_level_size(unsigned int level);

@@ -472,8 +472,8 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 		lockdep_assert_irqs_enabled();
 
 	for (i = 0; i < txn->nr_ranges; i++)
-		pages += (txn->ranges[i].end - txn->ranges[i].start) >>
-			 PAGE_SHIFT;
+		pages += txn->ranges[i].end - txn->ranges[i].start;
+	pages >>= PAGE_SHIFT;
 	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
 	pgtlib_arch_flush(txn->ranges, txn->nr_ranges, all, txn->flush_tables);
 

@@ -591,8 +591,8 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
  * per-entry dispatch of pgtlib_apply().
  */
 static __always_inline int
-__pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep, unsigned long addr,
-		    unsigned long end)
+__pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
+		    pte_t *ptep, unsigned long addr, unsigned long end)
 {
 	unsigned long start = addr, done = 0, pfn = 0, val;
 	struct page **page = NULL;
@@ -601,7 +601,7 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep, unsigned long addr,
 	int ret = 0;
 	pte_t pte;
 
-	switch (op->kind) {
+	switch (kind) {
 	case PGTLIB_OP_MAP:
 		if (op->pages)
 			page = op->pages + ((addr - op->start) >> PAGE_SHIFT);
@@ -694,7 +694,7 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep, unsigned long addr,
 static noinline int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
 				      unsigned long addr, unsigned long end)
 {
-	return __pgtlib_apply_ptes(op, ptep, addr, end);
+	return __pgtlib_apply_ptes(op, op->kind, ptep, addr, end);
 }
 
 /*
@@ -849,14 +849,15 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
  * operation can change the tables above the range meanwhile. Returns
  * false when the operation needs the general path.
  */
-static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
+static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
+					   enum pgtlib_op_kind kind, int *ret)
 {
 	pte_t *ptep;
 
-	if (op->kind != PGTLIB_OP_MAP && op->kind != PGTLIB_OP_UNMAP &&
-	    op->kind != PGTLIB_OP_PROTECT)
+	if (kind != PGTLIB_OP_MAP && kind != PGTLIB_OP_UNMAP &&
+	    kind != PGTLIB_OP_PROTECT)
 		return false;
-	if (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
+	if (kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
 		return false;
 	/* Inside one PMD entry's span, and not all of it. */
 	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
@@ -874,7 +875,7 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op, int *ret)
 			((op->end - op->start) >> PAGE_SHIFT) - 1))))))
 		return false;
 
-	*ret = __pgtlib_apply_ptes(op, ptep, op->start, op->end);
+	*ret = __pgtlib_apply_ptes(op, kind, ptep, op->start, op->end);
 	if (*ret && op->fail_addr)
 		pgtlib_op_take_back(op, ptep);
 	return true;
@@ -1033,6 +1034,8 @@ apply:
  */
 static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
 {
+	/* Read before any call, so that each copy knows its kind. */
+	enum pgtlib_op_kind kind = op->kind;
 	struct pgtlib_txn *txn = op->txn;
 	int ret;
 
@@ -1042,11 +1045,11 @@ static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
 	 * forbids making an entry valid before that one is gone.
 	 */
 	if (unlikely(txn->nr_ranges || txn->flush_all) &&
-	    op->kind == PGTLIB_OP_MAP &&
+	    kind == PGTLIB_OP_MAP &&
 	    pgtlib_txn_pending(txn, op->start, op->end))
 		pgtlib_txn_flush(txn);
 
-	if (pgtlib_op_fast(op, &ret))
+	if (pgtlib_op_fast(op, kind, &ret))
 		return ret;
 	return pgtlib_op_slow(op);
 }

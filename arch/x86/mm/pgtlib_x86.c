@@ -99,17 +99,13 @@ static void pgtlib_x86_flush_ranges(void *data)
 	}
 }
 
-void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
-		       bool all, bool tables)
+void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
+			 bool all, bool tables)
 {
 	struct pgtlib_x86_flush f = { .ranges = ranges, .nr = nr };
 
 	if (all) {
 		flush_tlb_all();
-		return;
-	}
-	if (nr == 1) {
-		flush_tlb_kernel_range(ranges[0].start, ranges[0].end);
 		return;
 	}
 	/* One IPI for every range of the transaction. */

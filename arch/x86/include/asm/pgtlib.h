@@ -10,6 +10,7 @@
 #include <linux/pgtlib.h>
 #include <linux/cpufeature.h>
 #include <linux/pgtable.h>
+#include <asm/tlbflush.h>
 
 #define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
 /* x86 may replace a present leaf directly, flushing afterwards. */
@@ -117,7 +118,17 @@ static inline unsigned long pgtlib_arch_flush_ceiling(void)
 	return READ_ONCE(tlb_single_page_flush_ceiling);
 }
 
-void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
-		       bool all, bool tables);
+void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
+			 bool all, bool tables);
+
+/* INVLPG also drops paging-structure caches: @tables needs nothing more. */
+static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
+				     unsigned int nr, bool all, bool tables)
+{
+	if (!all && nr == 1)
+		flush_tlb_kernel_range(ranges[0].start, ranges[0].end);
+	else
+		__pgtlib_arch_flush(ranges, nr, all, tables);
+}
 
 #endif /* _ASM_X86_PGTLIB_H */
