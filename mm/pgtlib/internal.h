@@ -271,7 +271,8 @@ static inline void pgtlib_entry_write(unsigned int level, void *ep,
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PTE:
-		set_pte_at(&init_mm, addr, (pte_t *)ep, __pte(val));
+		pgtlib_arch_set_pte((pte_t *)ep, val);
+		pgtlib_arch_sync_ptes();
 		break;
 	case PGTLIB_LEVEL_PMD:
 		set_pmd((pmd_t *)ep, __pmd(val));

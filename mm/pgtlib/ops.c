@@ -65,10 +65,9 @@ static void pgtlib_op_init(struct pgtlib_op *op, struct pgtlib_txn *txn,
 	op->fail_addr = 0;
 }
 
+/* The output of a huge leaf at @addr: page arrays only ever get PTEs. */
 static unsigned long pgtlib_op_pfn(struct pgtlib_op *op, unsigned long addr)
 {
-	if (op->pages)
-		return page_to_pfn(op->pages[(addr - op->start) >> PAGE_SHIFT]);
 	return PHYS_PFN(op->phys + (addr - op->start));
 }
 
@@ -79,7 +78,8 @@ static bool pgtlib_op_can_leaf(struct pgtlib_op *op, unsigned int level,
 	unsigned long size = __pgtlib_level_size(level);
 	phys_addr_t phys;
 
-	if (op->pages || (op->flags & PGTLIB_MAP_BASE_PAGES))
+	/* pgtlib_map_pages() always asks for base pages. */
+	if (op->flags & PGTLIB_MAP_BASE_PAGES)
 		return false;
 	if (next - addr != size || !__pgtlib_level_has_leaf(level))
 		return false;
@@ -953,8 +953,10 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		ret = pgtlib_tables_claim(txn, &op->tables, splits, true);
 		if (ret)
 			return ret;
-		/* Contiguous groups are unfolded without a table. */
-		cut = splits || PGTLIB_ARCH_CONT_PTES > 1;
+		/* Contiguous groups an end cuts are unfolded without one. */
+		cut = splits || (PGTLIB_ARCH_CONT_PTES > 1 &&
+				 !(IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
+				   IS_ALIGNED(op->end, PGTLIB_CONT_SIZE)));
 		goto apply;
 	}
 
