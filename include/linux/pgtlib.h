@@ -44,6 +44,7 @@
 
 #include <linux/types.h>
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/gfp_types.h>
 #include <linux/list.h>
 
@@ -207,7 +208,21 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->flush_tables = false;
 	txn->dirty_tables = false;
 	txn->open = true;
-	txn->stats = (struct pgtlib_stats){};
+	/*
+	 * Field by field: a structure assignment becomes a call to memset()
+	 * on arm64, which costs as much as a one-page change.
+	 */
+	BUILD_BUG_ON(sizeof(txn->stats) != 10 * sizeof(unsigned long));
+	txn->stats.pages_mapped = 0;
+	txn->stats.pages_unmapped = 0;
+	txn->stats.pages_protected = 0;
+	txn->stats.leaves_split = 0;
+	txn->stats.leaves_collapsed = 0;
+	txn->stats.tables_allocated = 0;
+	txn->stats.tables_freed = 0;
+	txn->stats.flushes = 0;
+	txn->stats.full_flushes = 0;
+	txn->stats.pages_invalidated = 0;
 	txn->fail_alloc_at = 0;
 	txn->nr_allocs = 0;
 	INIT_LIST_HEAD(&txn->free_tables);

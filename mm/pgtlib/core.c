@@ -459,23 +459,24 @@ bool pgtlib_txn_pending(struct pgtlib_txn *txn, unsigned long start,
 	return false;
 }
 
-/* Invalidate everything the transaction has changed so far, as one request. */
-void pgtlib_txn_flush(struct pgtlib_txn *txn)
+/*
+ * Invalidate everything the transaction has changed so far, as one request.
+ * Inline in commit, where most transactions invalidate one short range.
+ */
+static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn)
 {
-	unsigned long pages = 0;
-	unsigned int i;
+	unsigned int i, nr = txn->nr_ranges;
+	unsigned long pages;
 	bool all;
 
-	if (!txn->nr_ranges && !txn->flush_all)
-		return;
 	if (PGTLIB_ARCH_FLUSH_IPI)
 		lockdep_assert_irqs_enabled();
 
-	for (i = 0; i < txn->nr_ranges; i++)
+	for (pages = 0, i = 0; i < nr; i++)
 		pages += txn->ranges[i].end - txn->ranges[i].start;
 	pages >>= PAGE_SHIFT;
 	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
-	pgtlib_arch_flush(txn->ranges, txn->nr_ranges, all, txn->flush_tables);
+	pgtlib_arch_flush(txn->ranges, nr, all, txn->flush_tables);
 
 	pgtlib_count(txn, flushes, 1);
 	if (all)
@@ -485,6 +486,12 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 	txn->nr_ranges = 0;
 	txn->flush_all = false;
 	txn->flush_tables = false;
+}
+
+void pgtlib_txn_flush(struct pgtlib_txn *txn)
+{
+	if (txn->nr_ranges || txn->flush_all)
+		__pgtlib_txn_flush(txn);
 }
 
 /* After the flush, no CPU can walk the removed tables: recycle them. */
@@ -509,13 +516,12 @@ static void pgtlib_txn_free_tables(struct pgtlib_txn *txn)
 	}
 }
 
-static void pgtlib_txn_end(struct pgtlib_txn *txn)
+static noinline void pgtlib_txn_end(struct pgtlib_txn *txn)
 {
 	if (WARN_ON_ONCE(!txn->open))
 		return;
 
-	if (txn->nr_ranges || txn->flush_all)
-		pgtlib_txn_flush(txn);
+	pgtlib_txn_flush(txn);
 	if (!list_empty(&txn->free_tables))
 		pgtlib_txn_free_tables(txn);
 
@@ -531,6 +537,16 @@ static void pgtlib_txn_end(struct pgtlib_txn *txn)
  */
 void __pgtlib_txn_commit(struct pgtlib_txn *txn)
 {
+	/*
+	 * Most transactions changed one range and removed no table: the
+	 * flush below is then compiled for exactly that case.
+	 */
+	if (likely(txn->open && txn->nr_ranges == 1 && !txn->flush_all &&
+		   !txn->flush_tables && list_empty(&txn->free_tables))) {
+		__pgtlib_txn_flush(txn);
+		txn->open = false;
+		return;
+	}
 	pgtlib_txn_end(txn);
 }
 EXPORT_SYMBOL_GPL(__pgtlib_txn_commit);

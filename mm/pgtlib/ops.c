@@ -61,7 +61,6 @@ static void pgtlib_op_init(struct pgtlib_op *op, struct pgtlib_txn *txn,
 	op->start = va;
 	op->end = va + size;
 	op->pages = NULL;
-	op->mod_mask = 0;
 	op->fail_addr = 0;
 }
 
@@ -586,16 +585,35 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
 }
 
 /*
+ * Whether the PTE @ptep may be mapped: it is a hole, or @flags allow
+ * replacing what is there (then *@flush is set).
+ */
+static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
+					      bool *flush)
+{
+	if (!pte_present(ptep_get(ptep)))
+		return 0;
+	if (!(flags & PGTLIB_MAP_REPLACE))
+		return -EEXIST;
+	*flush = true;
+	return 0;
+}
+
+/*
  * The PTEs of [addr, end) in one table. Map, unmap and protect touch every
  * PTE of a range, so they get a loop of their own rather than the generic
- * per-entry dispatch of pgtlib_apply().
+ * per-entry dispatch of pgtlib_apply(). @op is read once, up front: for
+ * all the compiler knows, every PTE store could change it.
  */
 static __always_inline int
 __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 		    pte_t *ptep, unsigned long addr, unsigned long end)
 {
-	unsigned long start = addr, done = 0, pfn = 0, val;
-	struct page **page = NULL;
+	struct pgtlib_txn *txn = op->txn;
+	unsigned long start = addr, done = 0, pfn, val;
+	pgprot_t prot, set, clear;
+	unsigned int flags;
+	struct page **page;
 	pte_t *last;
 	bool flush = false, cont = false;
 	int ret = 0;
@@ -603,41 +621,47 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 
 	switch (kind) {
 	case PGTLIB_OP_MAP:
-		if (op->pages)
-			page = op->pages + ((addr - op->start) >> PAGE_SHIFT);
-		else
-			pfn = PHYS_PFN(op->phys + (addr - op->start));
-		for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
-			if (PGTLIB_ARCH_CONT_PTES > 1 && !page &&
-			    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
-				cont = pgtlib_op_can_cont(op, ptep, addr, end,
-							  pfn);
-			if (pte_present(ptep_get(ptep))) {
-				if (!(op->flags & PGTLIB_MAP_REPLACE)) {
-					ret = -EEXIST;
+		page = op->pages;
+		flags = op->flags;
+		prot = op->prot;
+		if (page) {
+			/* An array of pages: PTEs only, and no hint. */
+			page += (addr - op->start) >> PAGE_SHIFT;
+			for (; addr != end; addr += PAGE_SIZE, ptep++, page++) {
+				ret = pgtlib_pte_may_map(ptep, flags, &flush);
+				if (ret)
 					break;
-				}
-				flush = true;
-			}
-			if (page) {
 				/* Only the fast path gets here with NULL pages. */
 				if (unlikely(!*page)) {
 					ret = -EINVAL;
 					break;
 				}
-				pfn = page_to_pfn(*page++);
+				pgtlib_arch_set_pte(ptep,
+					pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+							    page_to_pfn(*page),
+							    prot));
 			}
-			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn,
-						  op->prot);
-			pgtlib_arch_set_pte(ptep,
-					    pgtlib_arch_pte_set_cont(val, cont));
+		} else {
+			pfn = PHYS_PFN(op->phys + (addr - op->start));
+			for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
+				if (PGTLIB_ARCH_CONT_PTES > 1 &&
+				    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
+					cont = pgtlib_op_can_cont(op, ptep, addr,
+								  end, pfn);
+				ret = pgtlib_pte_may_map(ptep, flags, &flush);
+				if (ret)
+					break;
+				val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn,
+							  prot);
+				pgtlib_arch_set_pte(ptep,
+					pgtlib_arch_pte_set_cont(val, cont));
+			}
 		}
 		if (ret)
 			op->fail_addr = addr;
 		if (addr != start)
 			pgtlib_arch_sync_ptes();
-		pgtlib_count(op->txn, pages_mapped,
-			     (addr - start) >> PAGE_SHIFT);
+		pgtlib_count(txn, pages_mapped, (addr - start) >> PAGE_SHIFT);
 		break;
 	case PGTLIB_OP_UNMAP:
 		last = ptep + ((end - addr) >> PAGE_SHIFT);
@@ -653,10 +677,12 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 				done++;
 		}
 		addr = end;
-		pgtlib_count(op->txn, pages_unmapped, done);
+		pgtlib_count(txn, pages_unmapped, done);
 		flush = done;
 		break;
 	case PGTLIB_OP_PROTECT:
+		set = op->set_mask;
+		clear = op->clear_mask;
 		for (; addr != end; addr += PAGE_SIZE, ptep++) {
 			pgprot_t old, new;
 
@@ -665,9 +691,8 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 				continue;
 			old = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE,
 						    pte_val(pte));
-			new = __pgprot((pgprot_val(old) &
-					~pgprot_val(op->clear_mask)) |
-				       pgprot_val(op->set_mask));
+			new = __pgprot((pgprot_val(old) & ~pgprot_val(clear)) |
+				       pgprot_val(set));
 			if (pgprot_val(new) == pgprot_val(old))
 				continue;
 			/* The whole group changes: it keeps its hint. */
@@ -680,20 +705,26 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 		}
 		if (done)
 			pgtlib_arch_sync_ptes();
-		pgtlib_count(op->txn, pages_protected, done);
+		pgtlib_count(txn, pages_protected, done);
 		flush = done;
 		break;
 	default:
 		return 0;
 	}
-	pgtlib_op_note(op, PGTLIB_LEVEL_PTE, start, addr, flush);
+	/* CPUs do not cache holes: only a valid entry that changed. */
+	if (flush)
+		pgtlib_txn_add_range(txn, start, addr);
 	return ret;
 }
 
-/* Out of line for the general path; the fast path has its own copy. */
+/*
+ * Out of line for the general path; the fast path has its own copy, and
+ * no architecture needs to know that only PTEs changed.
+ */
 static noinline int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
 				      unsigned long addr, unsigned long end)
 {
+	op->mod_mask |= PGTBL_PTE_MODIFIED;
 	return __pgtlib_apply_ptes(op, op->kind, ptep, addr, end);
 }
 
@@ -876,8 +907,10 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 		return false;
 
 	*ret = __pgtlib_apply_ptes(op, kind, ptep, op->start, op->end);
-	if (*ret && op->fail_addr)
+	if (*ret && op->fail_addr) {
+		op->mod_mask = 0;
 		pgtlib_op_take_back(op, ptep);
+	}
 	return true;
 }
 
@@ -942,6 +975,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		return -EINVAL;
 
 	INIT_LIST_HEAD(&op->tables);
+	op->mod_mask = 0;
 	op->split_lo = ULONG_MAX;
 	op->split_hi = 0;
 	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
