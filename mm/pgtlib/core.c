@@ -24,6 +24,7 @@ static struct pgtlib_space pgtlib_kernel;
 
 /* See pgtlib_count(); per CPU so that counting stays cheap. */
 DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
+DEFINE_STATIC_KEY_FALSE(pgtlib_count_events);
 
 /**
  * pgtlib_level_size() - bytes an entry at @level maps
@@ -405,19 +406,19 @@ unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space)
 EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
 
 /* Keep the ranges to invalidate sorted and merged. */
-void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
-			    unsigned long end)
+int __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			   unsigned long end)
 {
 	struct pgtlib_range *r = txn->ranges;
 	unsigned int i;
 
 	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
-		return;
+		return 0;
 	if (!txn->nr_ranges) {
 		r[0].start = start;
 		r[0].end = end;
 		txn->nr_ranges = 1;
-		return;
+		return 0;
 	}
 
 	for (i = 0; i < txn->nr_ranges; i++) {
@@ -433,41 +434,30 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 				(txn->nr_ranges - i - 2) * sizeof(*r));
 			txn->nr_ranges--;
 		}
-		return;
+		return 0;
 	}
 	if (txn->nr_ranges == PGTLIB_TXN_MAX_RANGES) {
 		txn->flush_all = true;
-		return;
+		return 0;
 	}
 	memmove(&r[i + 1], &r[i], (txn->nr_ranges - i) * sizeof(*r));
 	r[i].start = start;
 	r[i].end = end;
 	txn->nr_ranges++;
-}
-
-/* Whether [start, end) overlaps a change not yet invalidated. */
-bool pgtlib_txn_pending(struct pgtlib_txn *txn, unsigned long start,
-			unsigned long end)
-{
-	unsigned int i;
-
-	if (txn->flush_all)
-		return true;
-	for (i = 0; i < txn->nr_ranges; i++)
-		if (start < txn->ranges[i].end && txn->ranges[i].start < end)
-			return true;
-	return false;
+	return 0;
 }
 
 /*
  * Invalidate everything the transaction has changed so far, as one request.
  * Inline in commit, where most transactions invalidate one short range.
+ * The invalidation comes last, so that commit can end in a tail call.
  */
-static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn)
+static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn,
+					       bool close)
 {
 	unsigned int i, nr = txn->nr_ranges;
+	bool all, tables = txn->flush_tables;
 	unsigned long pages;
-	bool all;
 
 	if (PGTLIB_ARCH_FLUSH_IPI)
 		lockdep_assert_irqs_enabled();
@@ -476,7 +466,6 @@ static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn)
 		pages += txn->ranges[i].end - txn->ranges[i].start;
 	pages >>= PAGE_SHIFT;
 	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
-	pgtlib_arch_flush(txn->ranges, nr, all, txn->flush_tables);
 
 	pgtlib_count(txn, flushes, 1);
 	if (all)
@@ -486,12 +475,16 @@ static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn)
 	txn->nr_ranges = 0;
 	txn->flush_all = false;
 	txn->flush_tables = false;
+	if (close)
+		txn->open = false;
+	/* ranges[] stays as it was until the next change. */
+	pgtlib_arch_flush(txn->ranges, nr, all, tables);
 }
 
 void pgtlib_txn_flush(struct pgtlib_txn *txn)
 {
 	if (txn->nr_ranges || txn->flush_all)
-		__pgtlib_txn_flush(txn);
+		__pgtlib_txn_flush(txn, false);
 }
 
 /* After the flush, no CPU can walk the removed tables: recycle them. */
@@ -543,8 +536,7 @@ void __pgtlib_txn_commit(struct pgtlib_txn *txn)
 	 */
 	if (likely(txn->open && txn->nr_ranges == 1 && !txn->flush_all &&
 		   !txn->flush_tables && list_empty(&txn->free_tables))) {
-		__pgtlib_txn_flush(txn);
-		txn->open = false;
+		__pgtlib_txn_flush(txn, true);
 		return;
 	}
 	pgtlib_txn_end(txn);
@@ -571,9 +563,11 @@ EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
  * @stats: filled in
  *
  * Each counter includes an event as soon as it happens, also in a
- * transaction not yet committed.
- * tables_allocated - tables_freed is the number of table pages pgtlib
- * holds, in page tables and as spares.
+ * transaction not yet committed. tables_allocated - tables_freed is the
+ * number of table pages pgtlib holds, in page tables and as spares. The
+ * other counters only count while counting is on (writing 1 to debugfs
+ * pgtlib/stats); off, the default, keeps the per-CPU updates out of every
+ * operation. Each transaction's own counters always count.
  */
 void pgtlib_global_stats(struct pgtlib_stats *stats)
 {

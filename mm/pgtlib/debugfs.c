@@ -2,7 +2,9 @@
 /*
  * pgtlib debugfs interface, for the selftests and the report:
  *
- *   /sys/kernel/debug/pgtlib/stats     global counters and table pages
+ *   /sys/kernel/debug/pgtlib/stats     global counters and table pages;
+ *                                      writing 1 or 0 turns counting of
+ *                                      pages and flushes on or off
  *   /sys/kernel/debug/pgtlib/selftest  reading it maps, checks and unmaps
  *                                      live kernel mappings, one line each
  *   /sys/kernel/debug/pgtlib/bench     reading it runs the benchmark
@@ -35,6 +37,8 @@ static int pgtlib_stats_show(struct seq_file *m, void *v)
 	spare = kernel->nr_spare;
 	spin_unlock(kernel->lock);
 
+	seq_printf(m, "counting %d\n",
+		   static_branch_unlikely(&pgtlib_count_events));
 	seq_printf(m, "pages_mapped %lu\n", s.pages_mapped);
 	seq_printf(m, "pages_unmapped %lu\n", s.pages_unmapped);
 	seq_printf(m, "pages_protected %lu\n", s.pages_protected);
@@ -49,7 +53,36 @@ static int pgtlib_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "kernel_spare_tables %lu\n", spare);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(pgtlib_stats);
+
+static ssize_t pgtlib_stats_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, count, &on);
+	if (ret)
+		return ret;
+	if (on)
+		static_branch_enable(&pgtlib_count_events);
+	else
+		static_branch_disable(&pgtlib_count_events);
+	return count;
+}
+
+static int pgtlib_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pgtlib_stats_show, inode->i_private);
+}
+
+static const struct file_operations pgtlib_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = pgtlib_stats_open,
+	.read = seq_read,
+	.write = pgtlib_stats_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 struct pgtlib_selftest {
 	struct seq_file *m;
@@ -277,7 +310,7 @@ static int __init pgtlib_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pgtlib", NULL);
 
-	debugfs_create_file("stats", 0400, dir, NULL, &pgtlib_stats_fops);
+	debugfs_create_file("stats", 0600, dir, NULL, &pgtlib_stats_fops);
 	debugfs_create_file("selftest", 0400, dir, NULL,
 			    &pgtlib_selftest_fops);
 	debugfs_create_file("bench", 0400, dir, NULL, &pgtlib_bench_fops);

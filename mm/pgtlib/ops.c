@@ -179,7 +179,7 @@ static void pgtlib_op_unfold(struct pgtlib_op *op, pte_t *ptep,
 
 	/* A group maps consecutive pages with one protection: keep one. */
 	ptep -= (addr - base) >> PAGE_SHIFT;
-	first = pte_val(ptep_get(ptep));
+	first = pte_val(pgtlib_arch_pte_get(ptep));
 	pfn = pte_pfn(__pte(first));
 	prot = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE, first);
 	if (op->space->flags & PGTLIB_SPACE_LIVE) {
@@ -568,9 +568,10 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
  * range, the output aligned, and nothing mapped there yet (so that no CPU
  * ever sees the hint on part of a group).
  */
-static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
-			       unsigned long addr, unsigned long end,
-			       unsigned long pfn)
+static __always_inline bool pgtlib_op_can_cont(struct pgtlib_op *op,
+						pte_t *ptep, unsigned long addr,
+						unsigned long end,
+						unsigned long pfn)
 {
 	unsigned int i;
 
@@ -579,7 +580,7 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
 	    !IS_ALIGNED(pfn, PGTLIB_ARCH_CONT_PTES))
 		return false;
 	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
-		if (!pte_none(ptep_get(ptep + i)))
+		if (!pte_none(pgtlib_arch_pte_get(ptep + i)))
 			return false;
 	return true;
 }
@@ -591,7 +592,7 @@ static bool pgtlib_op_can_cont(struct pgtlib_op *op, pte_t *ptep,
 static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
 					      bool *flush)
 {
-	if (!pte_present(ptep_get(ptep)))
+	if (!pte_present(pgtlib_arch_pte_get(ptep)))
 		return 0;
 	if (!(flags & PGTLIB_MAP_REPLACE))
 		return -EEXIST;
@@ -603,13 +604,14 @@ static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
  * The PTEs of [addr, end) in one table. Map, unmap and protect touch every
  * PTE of a range, so they get a loop of their own rather than the generic
  * per-entry dispatch of pgtlib_apply(). @op is read once, up front: for
- * all the compiler knows, every PTE store could change it.
+ * all the compiler knows, every PTE store could change it. An UNMAP reads
+ * nothing from @op, which may then be NULL.
  */
 static __always_inline int
-__pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
-		    pte_t *ptep, unsigned long addr, unsigned long end)
+__pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
+		    enum pgtlib_op_kind kind, pte_t *ptep, unsigned long addr,
+		    unsigned long end)
 {
-	struct pgtlib_txn *txn = op->txn;
 	unsigned long start = addr, done = 0, pfn, val;
 	pgprot_t prot, set, clear;
 	unsigned int flags;
@@ -671,7 +673,7 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 		 * all zeroes. Testing first would cost more than the store.
 		 */
 		for (; ptep != last; ptep++) {
-			pte = ptep_get(ptep);
+			pte = pgtlib_arch_pte_get(ptep);
 			pgtlib_arch_set_pte(ptep, 0);
 			if (pte_present(pte))
 				done++;
@@ -686,7 +688,7 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 		for (; addr != end; addr += PAGE_SIZE, ptep++) {
 			pgprot_t old, new;
 
-			pte = ptep_get(ptep);
+			pte = pgtlib_arch_pte_get(ptep);
 			if (!pte_present(pte))
 				continue;
 			old = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE,
@@ -712,6 +714,8 @@ __pgtlib_apply_ptes(struct pgtlib_op *op, enum pgtlib_op_kind kind,
 		return 0;
 	}
 	/* CPUs do not cache holes: only a valid entry that changed. */
+	if (flush && !ret)
+		return pgtlib_txn_add_range(txn, start, addr);
 	if (flush)
 		pgtlib_txn_add_range(txn, start, addr);
 	return ret;
@@ -725,7 +729,7 @@ static noinline int pgtlib_apply_ptes(struct pgtlib_op *op, pte_t *ptep,
 				      unsigned long addr, unsigned long end)
 {
 	op->mod_mask |= PGTBL_PTE_MODIFIED;
-	return __pgtlib_apply_ptes(op, op->kind, ptep, addr, end);
+	return __pgtlib_apply_ptes(op->txn, op, op->kind, ptep, addr, end);
 }
 
 /*
@@ -777,23 +781,10 @@ next:
 	return 0;
 }
 
-static int pgtlib_check_txn(struct pgtlib_txn *txn)
+static __always_inline int pgtlib_check_txn(struct pgtlib_txn *txn)
 {
 	if (!txn || WARN_ON_ONCE(!txn->open))
 		return -EINVAL;
-	return 0;
-}
-
-/* The range overlaps no top-level entry shared with init_mm. */
-int __pgtlib_check_shared(struct pgtlib_space *space, unsigned long va,
-			  unsigned long size)
-{
-	unsigned long addr;
-
-	for (addr = va; addr - 1 < va + size - 1;
-	     addr = pgtlib_entry_end(PGTLIB_LEVEL_PGD, addr, va + size))
-		if (test_bit(pgd_index(addr), space->shared))
-			return -EPERM;
 	return 0;
 }
 
@@ -813,15 +804,23 @@ static __always_inline int pgtlib_check_prot(unsigned int prot)
 	return 0;
 }
 
+/* What a take-back unmapped was never mapped, nor unmapped. */
+static void pgtlib_take_back_uncount(struct pgtlib_txn *txn,
+				     unsigned long unmapped_before)
+{
+	unsigned long n = txn->stats.pages_unmapped - unmapped_before;
+
+	pgtlib_count(txn, pages_unmapped, -n);
+	pgtlib_count(txn, pages_mapped, -n);
+}
+
 /*
  * A MAP met a leaf at @op->fail_addr: take back the leaves it wrote before,
- * through the PTE table @ptep if it stayed in one, so that the failed
- * operation leaves every translation as it was.
+ * so that the failed operation leaves every translation as it was.
  */
-static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
+static void pgtlib_op_take_back(struct pgtlib_op *op)
 {
-	struct pgtlib_txn *txn = op->txn;
-	unsigned long unmapped = txn->stats.pages_unmapped;
+	unsigned long unmapped = op->txn->stats.pages_unmapped;
 	bool emptied;
 
 	if (op->fail_addr <= op->start)
@@ -829,15 +828,20 @@ static void pgtlib_op_take_back(struct pgtlib_op *op, pte_t *ptep)
 	op->kind = PGTLIB_OP_UNMAP;
 	op->keep_tables = true;
 	op->end = op->fail_addr;
-	if (ptep)
-		pgtlib_apply_ptes(op, ptep, op->start, op->end);
-	else
-		pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
-			     &emptied);
-	/* What was taken back was never mapped, nor unmapped. */
-	unmapped = txn->stats.pages_unmapped - unmapped;
-	pgtlib_count(txn, pages_unmapped, -unmapped);
-	pgtlib_count(txn, pages_mapped, -unmapped);
+	pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end, &emptied);
+	pgtlib_take_back_uncount(op->txn, unmapped);
+}
+
+/* The same for the fast path, whose MAP stayed in the PTE table @ptep. */
+static noinline int pgtlib_ptes_take_back(struct pgtlib_txn *txn, pte_t *ptep,
+					  unsigned long start,
+					  unsigned long fail, int ret)
+{
+	unsigned long unmapped = txn->stats.pages_unmapped;
+
+	__pgtlib_apply_ptes(txn, NULL, PGTLIB_OP_UNMAP, ptep, start, fail);
+	pgtlib_take_back_uncount(txn, unmapped);
+	return ret;
 }
 
 /*
@@ -879,16 +883,26 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
  * table only for an operation whose range covers all of it, so no other
  * operation can change the tables above the range meanwhile. Returns
  * false when the operation needs the general path.
+ *
+ * @op never leaves this function (the general path gets a copy), so it
+ * stays in registers. The operations that use this are noinline only so
+ * that GCC does not split their argument checks off into a wrapper of
+ * their own (ipa-split), which would cost a call per operation.
  */
 static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 					   enum pgtlib_op_kind kind, int *ret)
 {
+	struct pgtlib_txn *txn = op->txn;
 	pte_t *ptep;
 
 	if (kind != PGTLIB_OP_MAP && kind != PGTLIB_OP_UNMAP &&
 	    kind != PGTLIB_OP_PROTECT)
 		return false;
 	if (kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
+		return false;
+	/* Remapping what this transaction unmapped: flush first, below. */
+	if (kind == PGTLIB_OP_MAP &&
+	    unlikely(pgtlib_txn_pending(txn, op->start, op->end)))
 		return false;
 	/* Inside one PMD entry's span, and not all of it. */
 	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
@@ -900,17 +914,16 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	/* A contiguous group the range cuts must be unfolded first. */
 	if (PGTLIB_ARCH_CONT_PTES > 1 &&
 	    ((!IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
-	      pgtlib_arch_pte_cont(pte_val(ptep_get(ptep)))) ||
+	      pgtlib_arch_pte_cont(pte_val(pgtlib_arch_pte_get(ptep)))) ||
 	     (!IS_ALIGNED(op->end, PGTLIB_CONT_SIZE) &&
-	      pgtlib_arch_pte_cont(pte_val(ptep_get(ptep +
+	      pgtlib_arch_pte_cont(pte_val(pgtlib_arch_pte_get(ptep +
 			((op->end - op->start) >> PAGE_SHIFT) - 1))))))
 		return false;
 
-	*ret = __pgtlib_apply_ptes(op, kind, ptep, op->start, op->end);
-	if (*ret && op->fail_addr) {
-		op->mod_mask = 0;
-		pgtlib_op_take_back(op, ptep);
-	}
+	*ret = __pgtlib_apply_ptes(txn, op, kind, ptep, op->start, op->end);
+	if (*ret && op->fail_addr > op->start)
+		*ret = pgtlib_ptes_take_back(txn, ptep, op->start,
+					     op->fail_addr, *ret);
 	return true;
 }
 
@@ -973,6 +986,15 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	 */
 	if (op->pages && !pgtlib_pages_ok(op))
 		return -EINVAL;
+
+	/*
+	 * Mapping where this transaction unmapped and has not yet
+	 * invalidated: a TLB may still hold the old translation, and arm64
+	 * forbids making an entry valid before that one is gone.
+	 */
+	if (op->kind == PGTLIB_OP_MAP &&
+	    pgtlib_txn_pending(txn, op->start, op->end))
+		pgtlib_txn_flush(txn);
 
 	INIT_LIST_HEAD(&op->tables);
 	op->mod_mask = 0;
@@ -1052,7 +1074,7 @@ apply:
 	ret = pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			   &emptied);
 	if (ret && op->fail_addr)
-		pgtlib_op_take_back(op, NULL);
+		pgtlib_op_take_back(op);
 	spin_unlock(space->lock);
 
 	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
@@ -1065,29 +1087,56 @@ apply:
 }
 
 /*
- * Run @op, inline in each operation so that the fast path is compiled for
- * that operation alone.
+ * The general path for what the fast path declined, one entry per
+ * operation. Inputs come by value, so that the caller's copy of its
+ * operation never leaves registers.
  */
-static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
+static noinline int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
+				    unsigned long size, phys_addr_t phys,
+				    pgprot_t prot, unsigned int flags)
 {
-	/* Read before any call, so that each copy knows its kind. */
-	enum pgtlib_op_kind kind = op->kind;
-	struct pgtlib_txn *txn = op->txn;
-	int ret;
+	struct pgtlib_op op __uninitialized;
 
-	/*
-	 * Mapping where this transaction unmapped and has not yet
-	 * invalidated: a TLB may still hold the old translation, and arm64
-	 * forbids making an entry valid before that one is gone.
-	 */
-	if (unlikely(txn->nr_ranges || txn->flush_all) &&
-	    kind == PGTLIB_OP_MAP &&
-	    pgtlib_txn_pending(txn, op->start, op->end))
-		pgtlib_txn_flush(txn);
+	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	op.flags = flags;
+	op.phys = phys;
+	op.prot = prot;
+	return pgtlib_op_slow(&op);
+}
 
-	if (pgtlib_op_fast(op, kind, &ret))
-		return ret;
-	return pgtlib_op_slow(op);
+static noinline int pgtlib_map_pages_slow(struct pgtlib_txn *txn,
+					  unsigned long va, unsigned long size,
+					  struct page **pages, pgprot_t prot,
+					  unsigned int flags)
+{
+	struct pgtlib_op op __uninitialized;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	op.flags = flags;
+	op.pages = pages;
+	op.prot = prot;
+	return pgtlib_op_slow(&op);
+}
+
+static noinline int pgtlib_unmap_slow(struct pgtlib_txn *txn,
+				      unsigned long va, unsigned long size)
+{
+	struct pgtlib_op op __uninitialized;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
+	return pgtlib_op_slow(&op);
+}
+
+static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
+					unsigned long va, unsigned long size,
+					pgprot_t set, pgprot_t clear)
+{
+	struct pgtlib_op op __uninitialized;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
+	op.set_mask = set;
+	op.clear_mask = clear;
+	return pgtlib_op_slow(&op);
 }
 
 /**
@@ -1111,8 +1160,9 @@ static __always_inline int pgtlib_op_run(struct pgtlib_op *op)
  * init_mm; -EEXIST if a leaf is already mapped there and
  * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had.
  */
-int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
-	       unsigned long size, unsigned int prot, unsigned int flags)
+noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
+			phys_addr_t phys, unsigned long size,
+			unsigned int prot, unsigned int flags)
 {
 	struct pgtlib_op op __uninitialized;
 	int ret;
@@ -1132,7 +1182,9 @@ int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 	op.flags = flags;
 	op.phys = phys;
 	op.prot = pgtlib_arch_pgprot(prot);
-	return pgtlib_op_run(&op);
+	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
+		return ret;
+	return pgtlib_map_slow(txn, va, size, phys, op.prot, op.flags);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
@@ -1151,9 +1203,9 @@ EXPORT_SYMBOL_GPL(pgtlib_map);
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: as pgtlib_map(); -EINVAL also for a NULL page.
  */
-int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
-		     struct page **pages, unsigned int nr_pages,
-		     unsigned int prot, unsigned int flags)
+noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
+			      struct page **pages, unsigned int nr_pages,
+			      unsigned int prot, unsigned int flags)
 {
 	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
 	struct pgtlib_op op __uninitialized;
@@ -1172,7 +1224,9 @@ int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
 	op.pages = pages;
 	op.prot = pgtlib_arch_pgprot(prot);
-	return pgtlib_op_run(&op);
+	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
+		return ret;
+	return pgtlib_map_pages_slow(txn, va, size, pages, op.prot, op.flags);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
@@ -1191,7 +1245,8 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages);
  * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
  * -ENOMEM if a split needed a table that could not be had.
  */
-int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
+noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
+			  unsigned long size)
 {
 	struct pgtlib_op op __uninitialized;
 	int ret;
@@ -1203,7 +1258,9 @@ int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
 	if (ret)
 		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
-	return pgtlib_op_run(&op);
+	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret))
+		return ret;
+	return pgtlib_unmap_slow(txn, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
 
@@ -1244,11 +1301,13 @@ static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
  * a cache-mode change of a live space that needs break-before-make;
  * -ENOMEM if a split needed a table that could not be had.
  */
-int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
-		   unsigned long size, unsigned int set, unsigned int clear)
+noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
+			    unsigned long size, unsigned int set,
+			    unsigned int clear)
 {
 	struct pgtlib_op op __uninitialized;
 	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
+	pgprot_t set_mask, clear_mask;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
@@ -1276,9 +1335,13 @@ int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		if (ret)
 			return ret;
 	}
+	pgtlib_arch_prot_masks(set, clear, &set_mask, &clear_mask);
 	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
-	pgtlib_arch_prot_masks(set, clear, &op.set_mask, &op.clear_mask);
-	return pgtlib_op_run(&op);
+	op.set_mask = set_mask;
+	op.clear_mask = clear_mask;
+	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
+		return ret;
+	return pgtlib_protect_slow(txn, va, size, set_mask, clear_mask);
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect);
 

@@ -93,6 +93,16 @@ static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
 }
 
 /*
+ * With ARM64_CONTPTE, ptep_get() gathers the access and dirty bits of a
+ * whole contiguous group in an out-of-line call. pgtlib manages kernel
+ * groups itself and wants each entry as it was written.
+ */
+static inline pte_t pgtlib_arch_pte_get(pte_t *ptep)
+{
+	return __ptep_get(ptep);
+}
+
+/*
  * set_pte_at() would issue DSB+ISB for every valid kernel PTE (and with
  * ARM64_CONTPTE strip the contiguous bit): write plainly, then make the
  * whole batch visible with one pgtlib_arch_sync_ptes().

@@ -82,6 +82,11 @@ static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
 	return val;
 }
 
+static inline pte_t pgtlib_arch_pte_get(pte_t *ptep)
+{
+	return ptep_get(ptep);
+}
+
 static inline void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
 {
 	set_pte(ptep, __pte(val));

@@ -16,6 +16,7 @@
 #define PGTLIB_DIR	"/sys/kernel/debug/pgtlib"
 
 struct pgtlib_stats {
+	long counting;
 	long pages_mapped, pages_unmapped, pages_protected;
 	long leaves_split, leaves_collapsed;
 	long tables_allocated, tables_freed;
@@ -28,7 +29,7 @@ static const struct {
 	size_t offset;
 } stat_keys[] = {
 #define KEY(k) { #k, __builtin_offsetof(struct pgtlib_stats, k) }
-	KEY(pages_mapped), KEY(pages_unmapped), KEY(pages_protected),
+	KEY(counting), KEY(pages_mapped), KEY(pages_unmapped), KEY(pages_protected),
 	KEY(leaves_split), KEY(leaves_collapsed),
 	KEY(tables_allocated), KEY(tables_freed),
 	KEY(flushes), KEY(full_flushes), KEY(pages_invalidated),
@@ -61,6 +62,18 @@ static int read_stats(struct pgtlib_stats *s)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Turn the global counting of pages and flushes on or off. */
+static int set_counting(long on)
+{
+	FILE *f = fopen(PGTLIB_DIR "/stats", "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%ld\n", on) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 /* A /proc/meminfo value in kB, or -1 if the line is absent. */
@@ -233,17 +246,22 @@ static void test_account(void)
 int main(void)
 {
 	struct pgtlib_stats before, after;
-	long dm4k_before, dm4k_after;
+	long dm4k_before, dm4k_after, counting;
 	int total, failed;
 
 	ksft_print_header();
 	if (access(PGTLIB_DIR, R_OK))
 		ksft_exit_skip("%s missing: CONFIG_PGTLIB and debugfs needed\n",
 			       PGTLIB_DIR);
-	ksft_set_plan(11);
+	ksft_set_plan(12);
 
-	ksft_test_result(read_stats(&before) == (int)NR_KEYS,
-			 "stats: all %zu counters present\n", NR_KEYS);
+	/* Pages and flushes are only counted on request. */
+	read_stats(&before);
+	counting = before.counting;
+	ksft_test_result(set_counting(1) == 0 &&
+			 read_stats(&before) == (int)NR_KEYS && before.counting,
+			 "stats: all %zu counters present, counting on\n",
+			 NR_KEYS);
 	ksft_test_result(before.tables_allocated - before.tables_freed ==
 			 before.kernel_tables + before.kernel_spare_tables,
 			 "stats: every table page pgtlib holds is accounted for\n");
@@ -278,7 +296,19 @@ int main(void)
 				 "direct map: no huge page split (%ld kB 4k)\n",
 				 dm4k_after);
 
+	/* Off again: the benchmark then pays for no global counting. */
+	set_counting(counting);
+	read_stats(&before);
 	test_bench();
+	read_stats(&after);
+	if (counting)
+		ksft_test_result_skip("stats: counting was on before the test\n");
+	else
+		ksft_test_result(!after.counting &&
+				 after.pages_mapped == before.pages_mapped &&
+				 after.pages_unmapped == before.pages_unmapped &&
+				 after.flushes == before.flushes,
+				 "stats: the benchmark counted nothing with counting off\n");
 	test_account();
 	ksft_finished();
 }
