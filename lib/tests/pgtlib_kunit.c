@@ -1117,6 +1117,42 @@ static void pgtlib_test_live_flushes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, PGTLIB_ARCH_NEEDS_BBM ? -EOPNOTSUPP : 0);
 }
 
+/*
+ * Global totals: table pages always, every other event only while
+ * counting is on. A transaction's own counters count either way.
+ */
+static void pgtlib_test_global_counting(struct kunit *test)
+{
+	bool was_on = static_key_enabled(&pgtlib_count_events);
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base();
+	struct pgtlib_stats st, g0, g1;
+
+	static_branch_disable(&pgtlib_count_events);
+	pgtlib_global_stats(&g0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 4 * PAGE_SIZE, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, &st), 0);
+	pgtlib_global_stats(&g1);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 4);
+	KUNIT_EXPECT_EQ(test, g1.pages_mapped, g0.pages_mapped);
+	/* a new space's first map installs a table at every level below */
+	KUNIT_EXPECT_GT(test, st.tables_allocated, 0);
+	KUNIT_EXPECT_EQ(test, g1.tables_allocated - g0.tables_allocated,
+			st.tables_allocated);
+
+	static_branch_enable(&pgtlib_count_events);
+	KUNIT_ASSERT_EQ(test, pt_unmap(s, va, PAGE_SIZE, &st), 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + 8 * PAGE_SIZE, PT_PHYS,
+				     2 * PAGE_SIZE, PT_RO, 0, NULL), 0);
+	pgtlib_global_stats(&g0);
+	KUNIT_EXPECT_EQ(test, g0.pages_unmapped - g1.pages_unmapped, 1);
+	KUNIT_EXPECT_EQ(test, g0.pages_mapped - g1.pages_mapped, 2);
+	KUNIT_EXPECT_EQ(test, g0.tables_allocated, g1.tables_allocated);
+
+	if (!was_on)
+		static_branch_disable(&pgtlib_count_events);
+}
+
 static void pgtlib_test_accounting(struct kunit *test)
 {
 	struct pgtlib_space *s = pt_new_space(test, 0);
@@ -2524,6 +2560,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_cont_unfold),
 #endif
 	KUNIT_CASE(pgtlib_test_live_flushes),
+	KUNIT_CASE(pgtlib_test_global_counting),
 	KUNIT_CASE(pgtlib_test_accounting),
 	KUNIT_CASE(pgtlib_test_noalloc_atomic),
 	KUNIT_CASE(pgtlib_test_noalloc_enomem),

@@ -4,7 +4,7 @@
  *
  *   /sys/kernel/debug/pgtlib/stats     global counters and table pages;
  *                                      writing 1 or 0 turns counting of
- *                                      pages and flushes on or off
+ *                                      all but table pages on or off
  *   /sys/kernel/debug/pgtlib/selftest  reading it maps, checks and unmaps
  *                                      live kernel mappings, one line each
  *   /sys/kernel/debug/pgtlib/bench     reading it runs the benchmark
@@ -38,7 +38,7 @@ static int pgtlib_stats_show(struct seq_file *m, void *v)
 	spin_unlock(kernel->lock);
 
 	seq_printf(m, "counting %d\n",
-		   static_branch_unlikely(&pgtlib_count_events));
+		   static_key_enabled(&pgtlib_count_events));
 	seq_printf(m, "pages_mapped %lu\n", s.pages_mapped);
 	seq_printf(m, "pages_unmapped %lu\n", s.pages_unmapped);
 	seq_printf(m, "pages_protected %lu\n", s.pages_protected);

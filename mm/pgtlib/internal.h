@@ -334,11 +334,11 @@ static inline void *pgtlib_entry_next(void *ep)
 /*
  * Counters summed over all transactions, counted with the transaction's
  * own as each event happens: commit has nothing left to add. A per-CPU
- * update costs a one-page operation on arm64 more than a tenth of its
- * time, so, as with schedstats, the totals of pages and flushes are kept
- * only while pgtlib_count_events is on (debugfs "stats"). Table pages come
- * with an allocation or a free and are always counted: leak checks read
- * them.
+ * update is eight instructions on arm64, a tenth of a one-page operation,
+ * so, as with schedstats, totals are only kept while pgtlib_count_events
+ * is on (debugfs "stats"). Table pages come with an allocation or a free
+ * and are always counted: leak checks read them. Totals read across a
+ * switch may be off by the operations running at that moment.
  */
 DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 DECLARE_STATIC_KEY_FALSE(pgtlib_count_events);
@@ -433,6 +433,7 @@ static inline bool pgtlib_txn_pending(struct pgtlib_txn *txn,
 			return true;
 	return false;
 }
+
 void pgtlib_reservations_free(struct pgtlib_space *space);
 
 struct seq_file;

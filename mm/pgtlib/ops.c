@@ -568,14 +568,13 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
  * range, the output aligned, and nothing mapped there yet (so that no CPU
  * ever sees the hint on part of a group).
  */
-static __always_inline bool pgtlib_op_can_cont(struct pgtlib_op *op,
-						pte_t *ptep, unsigned long addr,
-						unsigned long end,
-						unsigned long pfn)
+static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
+					    unsigned long addr, unsigned long end,
+					    unsigned long pfn)
 {
 	unsigned int i;
 
-	if ((op->flags & PGTLIB_MAP_BASE_PAGES) ||
+	if ((flags & PGTLIB_MAP_BASE_PAGES) ||
 	    end - addr < PGTLIB_CONT_SIZE ||
 	    !IS_ALIGNED(pfn, PGTLIB_ARCH_CONT_PTES))
 		return false;
@@ -638,25 +637,25 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 					ret = -EINVAL;
 					break;
 				}
-				pgtlib_arch_set_pte(ptep,
-					pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
-							    page_to_pfn(*page),
-							    prot));
+				val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
+							  page_to_pfn(*page),
+							  prot);
+				pgtlib_arch_set_pte(ptep, val);
 			}
 		} else {
 			pfn = PHYS_PFN(op->phys + (addr - op->start));
 			for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
 				if (PGTLIB_ARCH_CONT_PTES > 1 &&
 				    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
-					cont = pgtlib_op_can_cont(op, ptep, addr,
-								  end, pfn);
+					cont = pgtlib_can_cont(flags, ptep, addr,
+							       end, pfn);
 				ret = pgtlib_pte_may_map(ptep, flags, &flush);
 				if (ret)
 					break;
 				val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn,
 							  prot);
-				pgtlib_arch_set_pte(ptep,
-					pgtlib_arch_pte_set_cont(val, cont));
+				val = pgtlib_arch_pte_set_cont(val, cont);
+				pgtlib_arch_set_pte(ptep, val);
 			}
 		}
 		if (ret)
@@ -900,7 +899,7 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 		return false;
 	if (kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
 		return false;
-	/* Remapping what this transaction unmapped: flush first, below. */
+	/* Remapping what this transaction unmapped: the general path flushes. */
 	if (kind == PGTLIB_OP_MAP &&
 	    unlikely(pgtlib_txn_pending(txn, op->start, op->end)))
 		return false;

@@ -29,7 +29,8 @@ static const struct {
 	size_t offset;
 } stat_keys[] = {
 #define KEY(k) { #k, __builtin_offsetof(struct pgtlib_stats, k) }
-	KEY(counting), KEY(pages_mapped), KEY(pages_unmapped), KEY(pages_protected),
+	KEY(counting),
+	KEY(pages_mapped), KEY(pages_unmapped), KEY(pages_protected),
 	KEY(leaves_split), KEY(leaves_collapsed),
 	KEY(tables_allocated), KEY(tables_freed),
 	KEY(flushes), KEY(full_flushes), KEY(pages_invalidated),
@@ -74,6 +75,14 @@ static int set_counting(long on)
 		return -1;
 	ok = fprintf(f, "%ld\n", on) > 0;
 	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* Whether counting was on when the test started, to leave it so. */
+static long counting_before;
+
+static void restore_counting(void)
+{
+	set_counting(counting_before);
 }
 
 /* A /proc/meminfo value in kB, or -1 if the line is absent. */
@@ -246,7 +255,7 @@ static void test_account(void)
 int main(void)
 {
 	struct pgtlib_stats before, after;
-	long dm4k_before, dm4k_after, counting;
+	long dm4k_before, dm4k_after;
 	int total, failed;
 
 	ksft_print_header();
@@ -257,7 +266,8 @@ int main(void)
 
 	/* Pages and flushes are only counted on request. */
 	read_stats(&before);
-	counting = before.counting;
+	counting_before = before.counting;
+	atexit(restore_counting);
 	ksft_test_result(set_counting(1) == 0 &&
 			 read_stats(&before) == (int)NR_KEYS && before.counting,
 			 "stats: all %zu counters present, counting on\n",
@@ -297,11 +307,11 @@ int main(void)
 				 dm4k_after);
 
 	/* Off again: the benchmark then pays for no global counting. */
-	set_counting(counting);
+	set_counting(counting_before);
 	read_stats(&before);
 	test_bench();
 	read_stats(&after);
-	if (counting)
+	if (counting_before)
 		ksft_test_result_skip("stats: counting was on before the test\n");
 	else
 		ksft_test_result(!after.counting &&
