@@ -69,20 +69,7 @@ static ssize_t pgtlib_stats_write(struct file *file, const char __user *buf,
 		static_branch_disable(&pgtlib_count_events);
 	return count;
 }
-
-static int pgtlib_stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, pgtlib_stats_show, inode->i_private);
-}
-
-static const struct file_operations pgtlib_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = pgtlib_stats_open,
-	.read = seq_read,
-	.write = pgtlib_stats_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(pgtlib_stats);
 
 struct pgtlib_selftest {
 	struct seq_file *m;
@@ -291,20 +278,7 @@ static int pgtlib_account_show(struct seq_file *m, void *v)
 	mutex_unlock(&pgtlib_account_lock);
 	return 0;
 }
-
-static int pgtlib_account_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, pgtlib_account_show, inode->i_private);
-}
-
-static const struct file_operations pgtlib_account_fops = {
-	.owner = THIS_MODULE,
-	.open = pgtlib_account_open,
-	.read = seq_read,
-	.write = pgtlib_account_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(pgtlib_account);
 
 static int __init pgtlib_debugfs_init(void)
 {

@@ -1092,26 +1092,14 @@ apply:
  */
 static noinline int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
 				    unsigned long size, phys_addr_t phys,
-				    pgprot_t prot, unsigned int flags)
+				    struct page **pages, pgprot_t prot,
+				    unsigned int flags)
 {
 	struct pgtlib_op op __uninitialized;
 
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
 	op.flags = flags;
 	op.phys = phys;
-	op.prot = prot;
-	return pgtlib_op_slow(&op);
-}
-
-static noinline int pgtlib_map_pages_slow(struct pgtlib_txn *txn,
-					  unsigned long va, unsigned long size,
-					  struct page **pages, pgprot_t prot,
-					  unsigned int flags)
-{
-	struct pgtlib_op op __uninitialized;
-
-	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
-	op.flags = flags;
 	op.pages = pages;
 	op.prot = prot;
 	return pgtlib_op_slow(&op);
@@ -1183,7 +1171,7 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 	op.prot = pgtlib_arch_pgprot(prot);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
 		return ret;
-	return pgtlib_map_slow(txn, va, size, phys, op.prot, op.flags);
+	return pgtlib_map_slow(txn, va, size, phys, NULL, op.prot, op.flags);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
@@ -1225,7 +1213,7 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 	op.prot = pgtlib_arch_pgprot(prot);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
 		return ret;
-	return pgtlib_map_pages_slow(txn, va, size, pages, op.prot, op.flags);
+	return pgtlib_map_slow(txn, va, size, 0, pages, op.prot, op.flags);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
