@@ -32,7 +32,7 @@
  * are serialised by the lock.
  *
  * On arm64, splitting or collapsing a live huge leaf, or cutting a group
- * of PTEs that carry the contiguous bit, briefly unmaps all of it
+ * of leaves that carry the contiguous bit, briefly unmaps all of it
  * (break-before-make): its owner must own the whole leaf or group.
  * Operations of a %PGTLIB_TXN_NOALLOC transaction may run with preemption
  * or interrupts disabled, but not in hard interrupt context; on x86,

@@ -2476,6 +2476,102 @@ static void pgtlib_test_cont_unfold(struct kunit *test)
 	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
 }
 
+#if PGTLIB_ARCH_CONT_PMDS > 1
+/* Blocks with the contiguous hint in [va, va + size). */
+static unsigned long pt_nr_cont_pmds(struct pgtlib_space *s, unsigned long va,
+				     unsigned long size)
+{
+	unsigned long addr, val, n = 0;
+
+	for (addr = va; addr < va + size; addr += PMD_SIZE)
+		if (pt_raw(s, addr, &val, NULL) == PGTLIB_LEVEL_PMD &&
+		    pgtlib_leaf_cont(PGTLIB_LEVEL_PMD, val))
+			n++;
+	return n;
+}
+
+/* Give the blocks of [va, va + size) the hint, as the kernel's own have. */
+static void pt_fold_pmds(struct kunit *test, struct pgtlib_space *s,
+			 unsigned long va, unsigned long size)
+{
+	unsigned long addr, val;
+	void *ep;
+
+	for (addr = va; addr < va + size; addr += PMD_SIZE) {
+		KUNIT_ASSERT_EQ(test, pt_raw(s, addr, &val, &ep),
+				PGTLIB_LEVEL_PMD);
+		pgtlib_entry_write(PGTLIB_LEVEL_PMD, ep,
+				   pgtlib_leaf_set_cont(PGTLIB_LEVEL_PMD, val,
+							true));
+	}
+}
+
+/*
+ * pgtlib makes no groups of blocks, but one that an operation cuts is
+ * unfolded first: protected as a whole it keeps its hint, cut inside a
+ * block or between blocks it loses it, and every translation stays.
+ */
+static void pgtlib_test_cont_pmd_unfold(struct kunit *test)
+{
+	unsigned long group = PGTLIB_CONT_PMD_SIZE, n = PGTLIB_ARCH_CONT_PMDS;
+	unsigned long va = pt_base(), addr, i;
+	struct pgtlib_space *s;
+	struct pgtlib_stats st;
+
+	s = pt_new_space(test, 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, 3 * group, PT_RW, 0,
+				     NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va, 3 * group), 0);
+	pt_fold_pmds(test, s, va, 3 * group);
+	KUNIT_ASSERT_EQ(test, pt_nr_cont_pmds(s, va, 3 * group), 3 * n);
+
+	/* all of group 0 read-only: it keeps its hint */
+	KUNIT_EXPECT_EQ(test, pt_protect(s, va, group, 0, PGTLIB_PROT_WRITE,
+					 &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, group >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va, 3 * group), 3 * n);
+	PT_EXPECT_LEAF(test, s, va + group - PMD_SIZE,
+		       PT_PHYS + group - PMD_SIZE, PT_RO, PGTLIB_LEVEL_PMD);
+
+	/* one page of group 1: the group unfolds, one of its blocks splits */
+	addr = va + group + 3 * PMD_SIZE + 5 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, pt_protect(s, addr, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va, group), n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va + group, group), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va + 2 * group, group), n);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, va + group + 3 * PMD_SIZE,
+					 PMD_SIZE), 0);
+	PT_EXPECT_LEAF(test, s, addr, PT_PHYS + addr - va, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, addr + PAGE_SIZE,
+		       PT_PHYS + addr + PAGE_SIZE - va, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	for (i = 0; i < n; i++)
+		if (i != 3)
+			PT_EXPECT_LEAF(test, s, va + group + i * PMD_SIZE,
+				       PT_PHYS + group + i * PMD_SIZE, PT_RW,
+				       PGTLIB_LEVEL_PMD);
+
+	/* whole blocks inside group 2: it unfolds, nothing splits */
+	addr = va + 2 * group + 2 * PMD_SIZE;
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, addr, 2 * PMD_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 2 * PMD_SIZE >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont_pmds(s, va + 2 * group, group), 0);
+	PT_EXPECT_HOLE(test, s, addr);
+	PT_EXPECT_HOLE(test, s, addr + PMD_SIZE);
+	PT_EXPECT_LEAF(test, s, addr - PMD_SIZE, PT_PHYS + addr - PMD_SIZE - va,
+		       PT_RW, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, addr + 2 * PMD_SIZE,
+		       PT_PHYS + addr + 2 * PMD_SIZE - va, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+}
+#endif
+
 /* Read a byte that may not be mapped. */
 static int pt_peek(unsigned long va, u8 *byte)
 {
@@ -2558,6 +2654,9 @@ static struct kunit_case pgtlib_private_cases[] = {
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_cont_map),
 	KUNIT_CASE(pgtlib_test_cont_unfold),
+#endif
+#if PGTLIB_ARCH_CONT_PMDS > 1
+	KUNIT_CASE(pgtlib_test_cont_pmd_unfold),
 #endif
 	KUNIT_CASE(pgtlib_test_live_flushes),
 	KUNIT_CASE(pgtlib_test_global_counting),

@@ -36,6 +36,11 @@
  * bool pgtlib_arch_pte_cont(unsigned long val)
  * unsigned long pgtlib_arch_pte_set_cont(unsigned long val, bool cont)
  *	Test, set or clear that hint in the PTE @val.
+ * PGTLIB_ARCH_CONT_PMDS
+ * bool pgtlib_arch_pmd_cont(unsigned long val)
+ * unsigned long pgtlib_arch_pmd_set_cont(unsigned long val, bool cont)
+ *	The same for huge PMD leaves. pgtlib does not make such groups, but
+ *	unfolds those of the kernel's own mappings that an operation cuts.
  * pte_t pgtlib_arch_pte_get(pte_t *ptep)
  *	Read a kernel PTE as it was written (without arm64's gathering of a
  *	contiguous group's access and dirty bits).
@@ -112,6 +117,55 @@ struct pgtlib_space {
 #define PGTLIB_SPACE_SHARES	BIT(9)	/* some @shared bit is set */
 
 #define PGTLIB_CONT_SIZE	(PGTLIB_ARCH_CONT_PTES * PAGE_SIZE)
+#define PGTLIB_CONT_PMD_SIZE	(PGTLIB_ARCH_CONT_PMDS * PMD_SIZE)
+
+/* Leaves in one contiguous group at @level: 1 where there is no hint. */
+static inline unsigned int pgtlib_cont_leaves(unsigned int level)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return PGTLIB_ARCH_CONT_PTES;
+	case PGTLIB_LEVEL_PMD:
+		return PGTLIB_ARCH_CONT_PMDS;
+	default:
+		return 1;
+	}
+}
+
+/* The leaf @val at @level carries the contiguous hint. */
+static inline bool pgtlib_leaf_cont(unsigned int level, unsigned long val)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pgtlib_arch_pte_cont(val);
+	case PGTLIB_LEVEL_PMD:
+		return pgtlib_arch_pmd_cont(val);
+	default:
+		return false;
+	}
+}
+
+static inline unsigned long pgtlib_leaf_set_cont(unsigned int level,
+						 unsigned long val, bool cont)
+{
+	switch (level) {
+	case PGTLIB_LEVEL_PTE:
+		return pgtlib_arch_pte_set_cont(val, cont);
+	case PGTLIB_LEVEL_PMD:
+		return pgtlib_arch_pmd_set_cont(val, cont);
+	default:
+		return val;
+	}
+}
+
+/* @addr is inside, not at the start of, a possible group at some level. */
+static inline bool pgtlib_may_cut_cont(unsigned long addr)
+{
+	return (PGTLIB_ARCH_CONT_PTES > 1 &&
+		!IS_ALIGNED(addr, PGTLIB_CONT_SIZE)) ||
+	       (PGTLIB_ARCH_CONT_PMDS > 1 &&
+		!IS_ALIGNED(addr, PGTLIB_CONT_PMD_SIZE));
+}
 
 /* Marks, in page->index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL
@@ -271,7 +325,7 @@ static inline unsigned long pgtlib_entry_pfn(unsigned int level,
 }
 
 static inline void pgtlib_entry_write(unsigned int level, void *ep,
-				      unsigned long addr, unsigned long val)
+				      unsigned long val)
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PTE:

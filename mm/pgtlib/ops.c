@@ -154,7 +154,7 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 
 	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
 		/* Break before make: no CPU may hold both sizes at once. */
-		pgtlib_entry_write(level, ep, base, 0);
+		pgtlib_entry_write(level, ep, 0);
 		pgtlib_txn_add_range(op->txn, base, base + size);
 		pgtlib_txn_flush(op->txn);
 	}
@@ -166,33 +166,36 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
- * @addr, inside a group of PTEs that carry the contiguous hint, is to
- * become a boundary: rewrite the whole group without the hint, breaking
- * before making in a live space. Translations stay as they were.
+ * @addr, inside a group of leaves at @level that carry the contiguous
+ * hint, is to become a boundary: rewrite the whole group without the
+ * hint, breaking before making in a live space. Translations stay as they
+ * were.
  */
-static void pgtlib_op_unfold(struct pgtlib_op *op, pte_t *ptep,
-			     unsigned long addr)
+static void pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
+			     void *ep, unsigned long addr)
 {
-	unsigned long base = ALIGN_DOWN(addr, PGTLIB_CONT_SIZE), first, pfn;
-	unsigned int i;
+	unsigned int i, n = pgtlib_cont_leaves(level);
+	unsigned long size = __pgtlib_level_size(level);
+	unsigned long base = ALIGN_DOWN(addr, n * size), first, pfn, val;
+	unsigned long step = size >> PAGE_SHIFT;
 	pgprot_t prot;
 
-	/* A group maps consecutive pages with one protection: keep one. */
-	ptep -= (addr - base) >> PAGE_SHIFT;
-	first = pte_val(pgtlib_arch_pte_get(ptep));
-	pfn = pte_pfn(__pte(first));
-	prot = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE, first);
+	/* A group maps consecutive memory with one protection: keep one. */
+	ep -= (addr - base) / size * sizeof(pte_t);
+	first = pgtlib_entry_read(level, ep);
+	pfn = pgtlib_entry_pfn(level, first);
+	prot = pgtlib_arch_leaf_prot(level, first);
 	if (op->space->flags & PGTLIB_SPACE_LIVE) {
-		for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
-			pgtlib_arch_set_pte(ptep + i, 0);
-		pgtlib_txn_add_range(op->txn, base, base + PGTLIB_CONT_SIZE);
+		for (i = 0; i < n; i++)
+			pgtlib_entry_write(level, ep + i * sizeof(pte_t), 0);
+		pgtlib_txn_add_range(op->txn, base, base + n * size);
 		pgtlib_txn_flush(op->txn);
 	}
-	for (i = 0; i < PGTLIB_ARCH_CONT_PTES; i++)
-		pgtlib_arch_set_pte(ptep + i,
-				    pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
-							pfn + i, prot));
-	pgtlib_arch_sync_ptes();
+	for (i = 0; i < n; i++) {
+		val = pgtlib_arch_mk_leaf(level, pfn + i * step, prot);
+		pgtlib_entry_write(level, ep + i * sizeof(pte_t),
+				   pgtlib_leaf_set_cont(level, val, false));
+	}
 }
 
 /* Split huge leaves so that @addr becomes a leaf boundary. */
@@ -213,14 +216,15 @@ static void pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 		val = pgtlib_entry_read(level, ep);
 		if (pgtlib_entry_none(level, val))
 			return;
-		if (level == PGTLIB_LEVEL_PTE) {
-			if (pgtlib_arch_pte_cont(val) &&
-			    !IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
-				pgtlib_op_unfold(op, ep, addr);
-			return;
-		}
-		if (pgtlib_entry_leaf(level, val)) {
-			if (IS_ALIGNED(addr, __pgtlib_level_size(level)))
+		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_leaf(level, val)) {
+			if (pgtlib_leaf_cont(level, val) &&
+			    !IS_ALIGNED(addr, pgtlib_cont_leaves(level) *
+					      __pgtlib_level_size(level))) {
+				pgtlib_op_unfold(op, level, ep, addr);
+				val = pgtlib_entry_read(level, ep);
+			}
+			if (level == PGTLIB_LEVEL_PTE ||
+			    IS_ALIGNED(addr, __pgtlib_level_size(level)))
 				return;
 			pgtlib_op_split(op, level, ep, val, addr);
 		}
@@ -379,7 +383,7 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 
 	if (op->kind == PGTLIB_OP_MAP &&
 	    pgtlib_op_can_leaf(op, level, addr, next)) {
-		pgtlib_entry_write(level, ep, addr,
+		pgtlib_entry_write(level, ep,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_op_pfn(op, addr),
 						       op->prot));
@@ -421,7 +425,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 	case PGTLIB_OP_MAP:
 		if (!pgtlib_op_can_leaf(op, level, addr, next)) {
 			/* Replace the huge leaf by a table of smaller ones. */
-			pgtlib_entry_write(level, ep, addr, 0);
+			pgtlib_entry_write(level, ep, 0);
 			pgtlib_op_note(op, level, addr, next, true);
 			/* No TLB may hold the old size beside the new leaves. */
 			if (PGTLIB_ARCH_FLUSH_AFTER_SPLIT &&
@@ -429,14 +433,14 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 				pgtlib_txn_flush(op->txn);
 			return pgtlib_apply_hole(op, level, ep, addr, next);
 		}
-		pgtlib_entry_write(level, ep, addr,
+		pgtlib_entry_write(level, ep,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_op_pfn(op, addr),
 						       op->prot));
 		pgtlib_count(op->txn, pages_mapped, pages);
 		break;
 	case PGTLIB_OP_UNMAP:
-		pgtlib_entry_write(level, ep, addr, 0);
+		pgtlib_entry_write(level, ep, 0);
 		pgtlib_count(op->txn, pages_unmapped, pages);
 		break;
 	case PGTLIB_OP_PROTECT:
@@ -445,7 +449,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 			       pgprot_val(op->set_mask));
 		if (pgprot_val(new) == pgprot_val(old))
 			return 0;
-		pgtlib_entry_write(level, ep, addr,
+		pgtlib_entry_write(level, ep,
 				   pgtlib_arch_mk_leaf(level,
 						       pgtlib_entry_pfn(level, val),
 						       new));
@@ -497,12 +501,12 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	}
 
 	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
-		pgtlib_entry_write(level, ep, addr, 0);
+		pgtlib_entry_write(level, ep, 0);
 		op->txn->flush_tables = true;
 		pgtlib_txn_add_range(op->txn, addr, addr + size);
 		pgtlib_txn_flush(op->txn);
 	}
-	pgtlib_entry_write(level, ep, addr,
+	pgtlib_entry_write(level, ep,
 			   pgtlib_arch_mk_leaf(level, pfn, prot));
 	op->txn->flush_tables = true;
 	op->txn->dirty_tables = true;
@@ -554,7 +558,7 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	if (!pgtlib_table_is_ours(table))
 		return 1;
 	/* Nothing maps through @table any more: free it after the flush. */
-	pgtlib_entry_write(level, ep, addr, 0);
+	pgtlib_entry_write(level, ep, 0);
 	op->txn->flush_tables = true;
 	pgtlib_op_note(op, level, addr, next, true);
 	pgtlib_tables_retire(op->txn, table);
@@ -1009,9 +1013,8 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		if (ret)
 			return ret;
 		/* Contiguous groups an end cuts are unfolded without one. */
-		cut = splits || (PGTLIB_ARCH_CONT_PTES > 1 &&
-				 !(IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
-				   IS_ALIGNED(op->end, PGTLIB_CONT_SIZE)));
+		cut = splits || pgtlib_may_cut_cont(op->start) ||
+		      pgtlib_may_cut_cont(op->end);
 		goto apply;
 	}
 

@@ -17,8 +17,12 @@
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	0
 /* TLBI is broadcast in hardware: no IPI, so no need for interrupts. */
 #define PGTLIB_ARCH_FLUSH_IPI		0
-/* 16 4K PTEs (64K) may share one TLB entry through the contiguous bit. */
+/*
+ * 16 4K PTEs (64K) may share one TLB entry through the contiguous bit, and
+ * so may 16 2M blocks (32M), as the kernel maps some of its own memory.
+ */
 #define PGTLIB_ARCH_CONT_PTES		CONT_PTES
+#define PGTLIB_ARCH_CONT_PMDS		CONT_PMDS
 
 static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 {
@@ -62,8 +66,8 @@ static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 
 /*
  * A PTE's contiguous bit is a property of its group, which pgtlib manages,
- * not of its protection. Blocks the kernel mapped contiguous keep theirs
- * (pgtlib does not yet unfold PMD groups).
+ * not of its protection. A block keeps its bit: pgtlib never makes PMD
+ * groups, and changes one only as a whole or after unfolding it.
  */
 static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 					     unsigned long val)
@@ -90,6 +94,17 @@ static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
 						     bool cont)
 {
 	return cont ? val | PTE_CONT : val & ~PTE_CONT;
+}
+
+static inline bool pgtlib_arch_pmd_cont(unsigned long val)
+{
+	return pmd_sect(__pmd(val)) && pmd_cont(__pmd(val));
+}
+
+static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
+						     bool cont)
+{
+	return cont ? val | PMD_SECT_CONT : val & ~PMD_SECT_CONT;
 }
 
 /*

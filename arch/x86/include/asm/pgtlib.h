@@ -19,8 +19,9 @@
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	1
 /* Remote TLBs are invalidated by IPI. */
 #define PGTLIB_ARCH_FLUSH_IPI		1
-/* No contiguous-PTE hint. */
+/* No contiguous hint, at any level. */
 #define PGTLIB_ARCH_CONT_PTES		1
+#define PGTLIB_ARCH_CONT_PMDS		1
 
 static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 {
@@ -77,6 +78,17 @@ static inline bool pgtlib_arch_pte_cont(unsigned long val)
 }
 
 static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
+						     bool cont)
+{
+	return val;
+}
+
+static inline bool pgtlib_arch_pmd_cont(unsigned long val)
+{
+	return false;
+}
+
+static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
 						     bool cont)
 {
 	return val;
