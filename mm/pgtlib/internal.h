@@ -158,15 +158,6 @@ static inline unsigned long pgtlib_leaf_set_cont(unsigned int level,
 	}
 }
 
-/* @addr is inside, not at the start of, a possible group at some level. */
-static inline bool pgtlib_may_cut_cont(unsigned long addr)
-{
-	return (PGTLIB_ARCH_CONT_PTES > 1 &&
-		!IS_ALIGNED(addr, PGTLIB_CONT_SIZE)) ||
-	       (PGTLIB_ARCH_CONT_PMDS > 1 &&
-		!IS_ALIGNED(addr, PGTLIB_CONT_PMD_SIZE));
-}
-
 /* Marks, in page->index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL
 

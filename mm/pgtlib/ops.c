@@ -249,10 +249,11 @@ static unsigned long pgtlib_split_bound(unsigned long addr)
 /*
  * Exact count of the tables pgtlib_op_split_at(@addr) installs after
  * pgtlib_op_split_at(@before) ran (@before < @addr; 0: no such call).
+ * *@unfold is set if it also finds a group of huge leaves to unfold.
  */
 static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 					 unsigned long addr,
-					 unsigned long before)
+					 unsigned long before, bool *unfold)
 {
 	unsigned int level = PGTLIB_LEVEL_PGD, k;
 	unsigned long n = 0;
@@ -274,6 +275,10 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 			return 0;
 		if (!pgtlib_entry_leaf(level, val))
 			continue;
+		if (pgtlib_leaf_cont(level, val) &&
+		    !IS_ALIGNED(addr, pgtlib_cont_leaves(level) *
+				      __pgtlib_level_size(level)))
+			*unfold = true;
 		/* Each split leaves a smaller leaf that may need splitting. */
 		for (k = level; k > PGTLIB_LEVEL_PTE; k--) {
 			unsigned long size = __pgtlib_level_size(k);
@@ -1007,14 +1012,17 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 
 	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT) {
 		/* Two short descents tell exactly what the ends cut. */
-		splits = pgtlib_count_splits(op, op->start, 0) +
-			 pgtlib_count_splits(op, op->end, op->start);
+		cut = false;
+		splits = pgtlib_count_splits(op, op->start, 0, &cut) +
+			 pgtlib_count_splits(op, op->end, op->start, &cut);
 		ret = pgtlib_tables_claim(txn, &op->tables, splits, true);
 		if (ret)
 			return ret;
 		/* Contiguous groups an end cuts are unfolded without one. */
-		cut = splits || pgtlib_may_cut_cont(op->start) ||
-		      pgtlib_may_cut_cont(op->end);
+		cut = cut || splits ||
+		      (PGTLIB_ARCH_CONT_PTES > 1 &&
+		       !(IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
+			 IS_ALIGNED(op->end, PGTLIB_CONT_SIZE)));
 		goto apply;
 	}
 
@@ -1033,8 +1041,9 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
 						    op->start, op->end, false);
 		if (pgtlib_op_splits(op))
-			exact += pgtlib_count_splits(op, op->start, 0) +
-				 pgtlib_count_splits(op, op->end, op->start);
+			exact += pgtlib_count_splits(op, op->start, 0, &cut) +
+				 pgtlib_count_splits(op, op->end, op->start,
+						     &cut);
 		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
 					  true);
 		if (ret)
