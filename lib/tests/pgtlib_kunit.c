@@ -2367,17 +2367,23 @@ static void pgtlib_test_bad_args(struct kunit *test)
 
 #if PGTLIB_ARCH_CONT_PTES > 1
 
-/* PTEs of [va, va + size) that carry the contiguous hint. */
-static unsigned long pt_nr_cont(struct pgtlib_space *s, unsigned long va,
-				unsigned long size)
+/* Leaves at @level in [va, va + size) that carry the contiguous hint. */
+static unsigned long pt_nr_cont_at(struct pgtlib_space *s, unsigned int level,
+				   unsigned long va, unsigned long size)
 {
 	unsigned long addr, val, n = 0;
 
-	for (addr = va; addr < va + size; addr += PAGE_SIZE)
-		if (pt_raw(s, addr, &val, NULL) == PGTLIB_LEVEL_PTE &&
-		    pgtlib_arch_pte_cont(val))
+	for (addr = va; addr < va + size; addr += pgtlib_level_size(level))
+		if (pt_raw(s, addr, &val, NULL) == level &&
+		    pgtlib_leaf_cont(level, val))
 			n++;
 	return n;
+}
+
+static unsigned long pt_nr_cont(struct pgtlib_space *s, unsigned long va,
+				unsigned long size)
+{
+	return pt_nr_cont_at(s, PGTLIB_LEVEL_PTE, va, size);
 }
 
 /* Aligned, physically contiguous runs get the hint; nothing else does. */
@@ -2477,17 +2483,10 @@ static void pgtlib_test_cont_unfold(struct kunit *test)
 }
 
 #if PGTLIB_ARCH_CONT_PMDS > 1
-/* Blocks with the contiguous hint in [va, va + size). */
 static unsigned long pt_nr_cont_pmds(struct pgtlib_space *s, unsigned long va,
 				     unsigned long size)
 {
-	unsigned long addr, val, n = 0;
-
-	for (addr = va; addr < va + size; addr += PMD_SIZE)
-		if (pt_raw(s, addr, &val, NULL) == PGTLIB_LEVEL_PMD &&
-		    pgtlib_leaf_cont(PGTLIB_LEVEL_PMD, val))
-			n++;
-	return n;
+	return pt_nr_cont_at(s, PGTLIB_LEVEL_PMD, va, size);
 }
 
 /* Give the blocks of [va, va + size) the hint, as the kernel's own have. */
