@@ -36,8 +36,9 @@
  * (break-before-make): its owner must own the whole leaf or group.
  * Operations of a %PGTLIB_TXN_NOALLOC transaction may run with preemption
  * or interrupts disabled, but not in hard interrupt context; on x86,
- * invalidating a live space (at commit, after splitting a live huge leaf, or before
- * remapping a range the transaction unmapped) needs interrupts enabled.
+ * invalidating a live space (at commit, after splitting a live huge leaf,
+ * or before remapping a range the transaction unmapped) needs interrupts
+ * enabled.
  */
 #ifndef _LINUX_PGTLIB_H
 #define _LINUX_PGTLIB_H

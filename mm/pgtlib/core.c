@@ -405,21 +405,15 @@ unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space)
 }
 EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
 
-/* Keep the ranges to invalidate sorted and merged. */
-int __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
-			   unsigned long end)
+/* The rest of pgtlib_txn_add_range(): keep the ranges sorted and merged. */
+void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			    unsigned long end)
 {
 	struct pgtlib_range *r = txn->ranges;
 	unsigned int i;
 
 	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
-		return 0;
-	if (!txn->nr_ranges) {
-		r[0].start = start;
-		r[0].end = end;
-		txn->nr_ranges = 1;
-		return 0;
-	}
+		return;
 
 	for (i = 0; i < txn->nr_ranges; i++) {
 		if (end < r[i].start)
@@ -434,23 +428,23 @@ int __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 				(txn->nr_ranges - i - 2) * sizeof(*r));
 			txn->nr_ranges--;
 		}
-		return 0;
+		return;
 	}
 	if (txn->nr_ranges == PGTLIB_TXN_MAX_RANGES) {
 		txn->flush_all = true;
-		return 0;
+		return;
 	}
 	memmove(&r[i + 1], &r[i], (txn->nr_ranges - i) * sizeof(*r));
 	r[i].start = start;
 	r[i].end = end;
 	txn->nr_ranges++;
-	return 0;
 }
 
 /*
  * Invalidate everything the transaction has changed so far, as one request.
  * Inline in commit, where most transactions invalidate one short range.
- * The invalidation comes last, so that commit can end in a tail call.
+ * Counters and state are updated first, so that nothing but the
+ * invalidation's own arguments is live across it.
  */
 static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn,
 					       bool close)

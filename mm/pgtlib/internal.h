@@ -442,15 +442,12 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			   bool keep_all);
 void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list);
 void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
-int __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
-			   unsigned long end);
+void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
+			    unsigned long end);
 
-/*
- * Note that [start, end) needs invalidating at commit. Returns 0, so that
- * an operation can end with it in a tail call and need no stack frame.
- */
-static inline int pgtlib_txn_add_range(struct pgtlib_txn *txn,
-				       unsigned long start, unsigned long end)
+/* Note that [start, end) needs invalidating at commit. */
+static inline void pgtlib_txn_add_range(struct pgtlib_txn *txn,
+					unsigned long start, unsigned long end)
 {
 	/* Most transactions change one range. */
 	if (!txn->nr_ranges && !txn->flush_all &&
@@ -458,9 +455,9 @@ static inline int pgtlib_txn_add_range(struct pgtlib_txn *txn,
 		txn->ranges[0].start = start;
 		txn->ranges[0].end = end;
 		txn->nr_ranges = 1;
-		return 0;
+		return;
 	}
-	return __pgtlib_txn_add_range(txn, start, end);
+	__pgtlib_txn_add_range(txn, start, end);
 }
 
 void pgtlib_txn_flush(struct pgtlib_txn *txn);

@@ -722,8 +722,6 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 		return 0;
 	}
 	/* CPUs do not cache holes: only a valid entry that changed. */
-	if (flush && !ret)
-		return pgtlib_txn_add_range(txn, start, addr);
 	if (flush)
 		pgtlib_txn_add_range(txn, start, addr);
 	return ret;
