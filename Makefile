@@ -7,13 +7,18 @@
 #   make clean                       remove build outputs (keeps
 #                                    build/linux-base and ccache)
 # ALLOW_MISSING=1 skips files listed in harness/series.conf that do not
-# exist yet (while the code is being written).
+# exist yet (while the code is being written). Every variable the harness
+# reads is listed in README.md ("Environment and safety").
 
 ARCH ?= x86_64
 ALLOW_MISSING ?= 0
 export ARCH ALLOW_MISSING
 
-H := harness
+# Paths come from this Makefile's own location, never from the environment
+# or the command line (make clean / distclean delete below $(B) only).
+override PGTLIB_MAKE_TOP := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+override H := $(PGTLIB_MAKE_TOP)/harness
+override B := $(PGTLIB_MAKE_TOP)/build
 MAKEFLAGS += --no-print-directory
 
 .PHONY: run test series check-series clean distclean tree kunit guest deps
@@ -25,7 +30,7 @@ test:
 	@$(H)/test.sh
 
 series:
-	@python3 $(H)/series.py export build/series
+	@python3 $(H)/series.py export $(B)/series
 
 check-series:
 	@$(H)/check-series.sh
@@ -41,10 +46,10 @@ guest: tree
 	@$(H)/guest-build.sh && $(H)/initramfs.sh && $(H)/boot.sh test
 
 clean:
-	rm -rf build/linux build/out-guest-* build/kunit-* build/series \
-		build/series-git build/check-series \
-		build/initramfs-* build/modroot-* build/selftests-* \
-		build/tree-scratch build/scratch build/logs
+	rm -rf $(B)/linux $(B)/out-guest-* $(B)/kunit-* $(B)/series \
+		$(B)/series-git $(B)/check-series \
+		$(B)/initramfs-* $(B)/modroot-* $(B)/selftests-* \
+		$(B)/tree-scratch $(B)/scratch $(B)/logs $(B)/envsafety
 
 distclean: clean
-	rm -rf build
+	rm -rf $(B)

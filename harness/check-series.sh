@@ -6,7 +6,7 @@
 # every patch. Run it before every export: it is too slow for `make test`.
 # CHECK_SERIES_BUILD=0 only checks that the patches apply (no builds).
 set -euo pipefail
-export T0=$(date +%s)
+export PGTLIB_T0=$(date +%s)
 . "$(dirname "$0")/lib.sh"
 
 SERIES=$BUILD/series
@@ -23,7 +23,7 @@ mapfile -t patches < <(ls "$SERIES"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/000
 
 if [ ! -f "$CTREE/.pgtlib-tree-ok" ]; then
 	progress "check-series: copying build/linux-base ..."
-	rm -rf "$CTREE"
+	safe_rm_rf "$CTREE" "$CTREE.tmp"
 	mkdir -p "$(dirname "$CTREE")"
 	mkdir -p "$CTREE.tmp"
 	cp -a "$BASE/." "$CTREE.tmp/"
@@ -56,8 +56,9 @@ for p in "${patches[@]}"; do
 	fi
 	progress "check-series: applied $name"
 	[ "${CHECK_SERIES_BUILD:-1}" = 0 ] && continue
-	PGTLIB_TREE=$CTREE OUT=$COUT MODROOT=$BUILD/check-series/modroot NO_VERIFY=1 \
-		TAG=" after $(printf %02d $i)" ARCH=x86_64 "$HARNESS/guest-build.sh" ||
+	ARCH=x86_64 "$HARNESS/guest-build.sh" --tree "$CTREE" --out "$COUT" \
+		--modroot "$BUILD/check-series/modroot" --no-verify \
+		--tag " after $(printf %02d $i)" ||
 		die "check-series: build failed after $name"
 done
 if [ "${CHECK_SERIES_BUILD:-1}" = 0 ]; then

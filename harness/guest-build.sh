@@ -6,30 +6,57 @@
 #   make bzImage|Image modules headers, modules_install into build/modroot-$ARCH
 # The whole thing runs under the build lock (flock build/.build.lock).
 #
-# Usage: guest-build.sh [all|config]      (config: configure only)
-# Environment: OUT=<dir> (default build/out-guest-$ARCH), TREE=<source
-# tree> (default build/linux), NO_VERIFY=1 (skip the option check, used
-# by check-series.sh for the intermediate states of the series),
-# TAG=<text> added to the stage names and log file names.
+# Usage: guest-build.sh [options] [all|config]      (config: configure only)
+# Options (check-series.sh uses them; the defaults are the normal build):
+#   --tree DIR     kernel source tree (default build/linux)
+#   --out DIR      output folder (default build/out-guest-$ARCH)
+#   --modroot DIR  modules_install folder, emptied first (default
+#                  build/modroot-$ARCH)
+#   --no-verify    skip the option check (for the intermediate states of
+#                  the series)
+#   --tag TEXT     added to the stage names and log file names
+# A DIR outside build/ is used only if the harness created it (lib.sh
+# use_dir): a new folder is created and marked; any other one is refused.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-OUT=${OUT:-$BUILD/out-guest-$ARCH}
-MODROOT=${MODROOT:-$BUILD/modroot-$ARCH}
-NO_VERIFY=${NO_VERIFY:-0}
-TAG=${TAG:-}
+OUT=$BUILD/out-guest-$ARCH
+MODROOT=$BUILD/modroot-$ARCH
+NO_VERIFY=0
+TAG=
 WHAT=all
 LOCKED=0
-for a in "$@"; do
-	case "$a" in
+ARGS=("$@")
+usage() {
+	echo "usage: $0 [--tree DIR] [--out DIR] [--modroot DIR] [--no-verify] [--tag TEXT] [all|config]" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--locked) LOCKED=1 ;;
-	all | config) WHAT=$a ;;
-	*) echo "usage: $0 [all|config]" >&2; exit 2 ;;
+	--tree | --out | --modroot | --tag)
+		[ $# -ge 2 ] || usage
+		case "$1" in
+		--tree) TREE=$(abs_path "$2") ;;
+		--out) OUT=$(abs_path "$2") ;;
+		--modroot) MODROOT=$(abs_path "$2") ;;
+		--tag) TAG=$2 ;;
+		esac
+		shift
+		;;
+	--no-verify) NO_VERIFY=1 ;;
+	all | config) WHAT=$1 ;;
+	*) usage ;;
 	esac
+	shift
 done
-export OUT MODROOT NO_VERIFY TAG TREE
+# the tree is only read, but it must be one the harness prepared
+owned_dir "$TREE" ||
+	die "guest-build: kernel tree $TREE is outside build/ and was not created by the harness (no $OWNED_MARK in it): refusing to use it"
+[ -f "$TREE/Makefile" ] || die "guest-build: $TREE is not a kernel tree (no Makefile; run tree.sh first)"
+use_dir "guest-build: output folder" "$OUT"
+use_dir "guest-build: modules folder" "$MODROOT"
 FRAGS=("$HARNESS/configs/common.config" "$HARNESS/configs/$ARCH.config")
-mkdir -p "$OUT"
 
 # verify_config: every CONFIG_X=v (or "# CONFIG_X is not set") from the
 # fragments must be in $OUT/.config after olddefconfig.
@@ -70,7 +97,8 @@ verify_config() {
 do_config() {
 	[ -f "$OUT/.config" ] && cp -p "$OUT/.config" "$OUT/.config.prev"
 	kmake "$OUT" tinyconfig
-	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "${FRAGS[@]}"
+	# from $OUT: merge_config.sh writes its temporary files into the cwd
+	(cd "$OUT" && "$TREE/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "${FRAGS[@]}")
 	kmake "$OUT" olddefconfig
 	[ "$NO_VERIFY" = 1 ] || verify_config
 	# keep the old file (and its mtime) if nothing changed
@@ -84,12 +112,13 @@ do_config() {
 do_build() {
 	kmake "$OUT" "$(basename "$KIMAGE")" modules
 	kmake "$OUT" headers
-	rm -rf "$MODROOT"
+	safe_rm_rf "$MODROOT"
+	use_dir "guest-build: modules folder" "$MODROOT"
 	kmake "$OUT" modules_install INSTALL_MOD_PATH="$MODROOT" INSTALL_MOD_STRIP=1
 }
 
 guest_locked() {
-	local ltag=${TAG// /-}
+	local ltag=${TAG//[^A-Za-z0-9._-]/-}
 	local clog=$LOGS/guest-config-$ARCH$ltag.log
 	run_stage "configure $ARCH guest kernel$TAG" "$clog" do_config
 	grep '^WARNING:' "$clog" | sed 's/^/         /' || true
@@ -101,5 +130,5 @@ if [ $LOCKED = 1 ]; then
 	guest_locked
 else
 	progress "waiting for build lock ..."
-	exec flock "$LOCK" "$0" --locked "$WHAT"
+	exec flock "$LOCK" "$0" --locked "${ARGS[@]}"
 fi

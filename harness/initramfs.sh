@@ -38,14 +38,14 @@ get_busybox() {
 			apt-get update >&2
 			(cd "$DL" && apt-get download busybox-static:arm64) >&2
 		}
-		rm -rf "$DL/busybox-arm64"
+		safe_rm_rf "$DL/busybox-arm64"
 		dpkg-deb -x "$DL"/busybox-static_*_arm64.deb "$DL/busybox-arm64" >&2
 	fi
 	echo "$bb"
 }
 
 build_selftests() {
-	rm -rf "$KSFT_OUT"
+	safe_rm_rf "$KSFT_OUT"
 	mkdir -p "$KSFT_OUT"
 	if [ ! -f "$KSFT_SRC/Makefile" ]; then
 		echo "NOTE: $KSFT_SRC/Makefile does not exist: no pgtlib selftest"
@@ -73,7 +73,7 @@ make_initramfs() {
 	local bb
 	bb=$(get_busybox)
 	[ -d "$MODROOT/lib/modules" ] || { echo "no modules in $MODROOT (run guest-build.sh)"; return 1; }
-	rm -rf "$ROOT"
+	safe_rm_rf "$ROOT"
 	mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,selftests/pgtlib,lib}
 	cp "$bb" "$ROOT/bin/busybox"
 	chmod 755 "$ROOT/bin/busybox"

@@ -7,31 +7,63 @@
 #     build/logs/<stage>.log
 #   - every kernel build (make in a kernel tree, kunit.py) runs under an
 #     exclusive flock on build/.build.lock
+#   - every path the harness writes to or deletes is below build/ of this
+#     repository, derived from this file's location; no environment
+#     variable names such a path (README.md, "Environment and safety").
+#     Outside build/ the harness only writes into a folder given to it on
+#     the command line that it created itself and marked with $OWNED_MARK
+#     (use_dir), and it deletes only through safe_rm_rf.
 
-TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# cd must not search CDPATH (a relative "harness/.." could land elsewhere)
+unset CDPATH
+TOP=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS=$TOP/harness
 BUILD=$TOP/build
 LOGS=$BUILD/logs
 BASE=$BUILD/linux-base
-TREE=${PGTLIB_TREE:-$BUILD/linux}
+TREE=$BUILD/linux
 LOCK=$BUILD/.build.lock
+OWNED_MARK=.pgtlib-harness-owned
 ARCH=${ARCH:-x86_64}
 JOBS=${JOBS:-2}
 KVER=6.12.117
-SRC_TARBALL=${SRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+SRC_TARBALL=${PGTLIB_SRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 # Allow files listed in series.conf to be missing (while code is written).
 ALLOW_MISSING=${ALLOW_MISSING:-0}
-# Results file used to count checks (make test); set by the caller.
-RESULTS=${RESULTS:-}
+# make test sets PGTLIB_COUNTING=1: count checks in build/logs/results.tsv.
+RESULTS=
+[ "${PGTLIB_COUNTING:-0}" = 1 ] && RESULTS=$LOGS/results.tsv
 # Start of the whole run, for the elapsed-seconds progress lines.
-T0=${T0:-$(date +%s)}
-export TOP BUILD LOGS BASE TREE LOCK ARCH JOBS ALLOW_MISSING RESULTS T0
+case "${PGTLIB_T0:-}" in
+'' | *[!0-9]*) PGTLIB_T0=$(date +%s) ;;
+esac
+T0=$PGTLIB_T0
+export ARCH JOBS ALLOW_MISSING PGTLIB_T0
 # ccache: paths below build/ are hashed relative to the compiler's cwd, so
 # trees laid out alike (build/linux + build/out-*, build/check-series/linux
 # + build/check-series/out-*) share cache entries
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+# Temporary files of the tools run here (patch, gcc, ...) stay below build/.
+export TMPDIR=$BUILD/tmp
+# Kbuild / kconfig take output paths from these: the harness always passes
+# O= and INSTALL_MOD_PATH= itself and never wants the others.
+unset KBUILD_OUTPUT KBUILD_EXTMOD INSTALL_PATH INSTALL_MOD_PATH INSTALL_MOD_DIR \
+	INSTALL_HDR_PATH INSTALL_DTBS_PATH KCONFIG_CONFIG KCONFIG_AUTOCONFIG \
+	KCONFIG_AUTOHEADER KCONFIG_RUSTCCFG
 
-mkdir -p "$BUILD" "$LOGS"
+if [ -n "${PGTLIB_TREE:-}" ]; then
+	echo "error: PGTLIB_TREE is not read any more: the harness always uses build/linux (guest-build.sh takes --tree DIR); unset it" >&2
+	exit 2
+fi
+case "$JOBS" in
+'' | 0 | *[!0-9]*)
+	echo "error: JOBS=$JOBS is not a positive number" >&2
+	exit 2
+	;;
+esac
+
+mkdir -p "$BUILD" "$LOGS" "$TMPDIR"
+BUILD_REAL=$(cd "$BUILD" && pwd -P)
 
 case "$ARCH" in
 x86_64)
@@ -108,4 +140,73 @@ record() {
 		printf '%s\t%s\t%s\n' "$st" "$name" "$detail" >>"$RESULTS"
 	fi
 	printf '[%4ss]   %-4s %s%s\n' "$(elapsed)" "$st" "$name" "${detail:+ ($detail)}"
+}
+
+# below_build <path>: <path>, every symlink in it resolved, lies strictly
+# below build/.
+below_build() {
+	local r
+	r=$(realpath -m -- "$1") || return 1
+	case "$r" in
+	"$BUILD_REAL"/?*) return 0 ;;
+	esac
+	return 1
+}
+
+# owned_dir <path>: the harness may write into / delete <path>: it lies
+# below build/, or it is a directory (not a symlink) holding $OWNED_MARK,
+# i.e. one that use_dir created outside build/.
+owned_dir() {
+	below_build "$1" && return 0
+	[ -d "$1" ] && [ ! -L "$1" ] && [ -f "$1/$OWNED_MARK" ]
+}
+
+# abs_path <path>: <path> made absolute (symlinks kept, for ccache's
+# CCACHE_BASEDIR), without a trailing slash.
+abs_path() {
+	local p=$1
+	case "$p" in
+	/*) ;;
+	*) p=$PWD/$p ;;
+	esac
+	while [ "$p" != / ] && [ "${p%/}" != "$p" ]; do p=${p%/}; done
+	echo "$p"
+}
+
+# use_dir <what> <dir>: check a folder the harness was told (on its command
+# line) to write into and create it if needed. Below build/: fine. Outside
+# build/: only a folder carrying $OWNED_MARK, or a new one, which is created
+# (its parent must exist) and marked. Anything else: one-line error, exit 1.
+use_dir() {
+	local what=$1 d=$2
+	if owned_dir "$d"; then
+		mkdir -p -- "$d"
+		return 0
+	fi
+	if [ ! -e "$d" ] && [ ! -L "$d" ]; then
+		mkdir -- "$d" 2>/dev/null ||
+			die "$what $d: cannot create it (outside build/, its parent must exist)"
+		: >"$d/$OWNED_MARK"
+		return 0
+	fi
+	die "$what $d is outside build/ and was not created by the harness (no $OWNED_MARK in it): refusing to use it"
+}
+
+# safe_rm_rf <path>...: rm -rf, but only of paths below build/ or of folders
+# carrying $OWNED_MARK; a symlink below build/ is removed itself, never what
+# it points to. Anything else: one-line error, exit 1.
+safe_rm_rf() {
+	local p
+	for p in "$@"; do
+		if [ -L "$p" ]; then
+			# the folder holding the link is build/ or below it
+			below_build "$(dirname -- "$p")/link" ||
+				die "refusing to delete $p: outside build/"
+			rm -f -- "$p"
+		elif [ -e "$p" ]; then
+			owned_dir "$p" ||
+				die "refusing to delete $p: outside build/ and not created by the harness (no $OWNED_MARK in it)"
+			rm -rf -- "$p"
+		fi
+	done
 }

@@ -5,7 +5,7 @@
 # page-table counters echoed from the guest. Exit 0 if the guest ran fine
 # (finished its init, no panic/oops/warning on the console).
 set -euo pipefail
-export T0=$(date +%s)
+export PGTLIB_T0=$(date +%s)
 . "$(dirname "$0")/lib.sh"
 
 progress "make run ARCH=$ARCH (logs: build/logs/)"

@@ -8,6 +8,8 @@ Usage:
   series.py export OUTDIR [--allow-missing]   write git format-patch series
                                               (with cover letter) to OUTDIR
 
+OUTDIR is emptied first; it must be below build/ (or a folder this script
+created outside build/ and marked with .pgtlib-harness-owned).
 The format of series.conf is documented at its top. The overlay is every
 file (tracked, or untracked and not ignored) under the top-level folders
 arch include mm lib tools Documentation, plus top-level *.patch files.
@@ -20,7 +22,9 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(TOP, "harness", "series.conf")
 COVER = os.path.join(TOP, "harness", "cover-letter.txt")
-BASE = os.environ.get("BASE", os.path.join(TOP, "build", "linux-base"))
+BUILD = os.path.join(TOP, "build")
+BASE = os.path.join(BUILD, "linux-base")
+OWNED_MARK = ".pgtlib-harness-owned"
 OVERLAY_DIRS = ["arch", "include", "mm", "lib", "tools", "Documentation"]
 DEFAULT_AUTHOR = ("pgtlib developers", "pgtlib@lists.example.org")
 KVER = "6.12.117"
@@ -29,6 +33,53 @@ KVER = "6.12.117"
 def fail(msg):
     print("series: error: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+def git_env(**extra):
+    """The environment for git without GIT_* variables: a GIT_DIR,
+    GIT_WORK_TREE or GIT_INDEX_FILE inherited from a git hook or another
+    tool would send git's reads and writes to another repository."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(extra)
+    return env
+
+
+def below_build(path):
+    """path, every symlink resolved, lies strictly below build/."""
+    b = os.path.realpath(BUILD)
+    return os.path.realpath(path).startswith(b + os.sep)
+
+
+def empty_outdir(outdir, check_only=False):
+    """Empty (or create) OUTDIR. Below build/: anything goes. Outside it:
+    only a folder created here (marked with OWNED_MARK) is emptied, a new
+    one is created and marked; anything else is refused. check_only: only
+    refuse (before any work is done)."""
+    if below_build(outdir):
+        if check_only:
+            return
+        if os.path.islink(outdir):
+            os.unlink(outdir)
+        shutil.rmtree(outdir, ignore_errors=True)
+        os.makedirs(outdir)
+        return
+    mark = os.path.join(outdir, OWNED_MARK)
+    if os.path.isdir(outdir) and not os.path.islink(outdir) \
+            and os.path.isfile(mark):
+        if check_only:
+            return
+        shutil.rmtree(outdir)
+    elif os.path.lexists(outdir):
+        fail("%s is outside build/ and was not created by the harness (no "
+             "%s in it): refusing to use it" % (outdir, OWNED_MARK))
+    if check_only:
+        return
+    try:
+        os.mkdir(outdir)
+    except OSError as e:
+        fail("cannot create %s (outside build/, its parent must exist): %s"
+             % (outdir, e.strerror))
+    open(mark, "w").close()
 
 
 def parse(path=CONF):
@@ -85,7 +136,7 @@ def overlay_files():
         out = subprocess.run(
             ["git", "-C", TOP, "ls-files", "-z", "--cached", "--others",
              "--exclude-standard", "--"] + OVERLAY_DIRS + [":(top,glob)*.patch"],
-            check=True, capture_output=True, text=True).stdout
+            check=True, capture_output=True, text=True, env=git_env()).stdout
         files = sorted(set(p for p in out.split("\0") if p))
     except (OSError, subprocess.CalledProcessError):
         files = []
@@ -122,7 +173,8 @@ def check(entries, allow_missing):
         for p in e["files"]:
             full = os.path.join(TOP, p)
             top = p.split("/")[0]
-            if not (top in OVERLAY_DIRS or ("/" not in p and p.endswith(".patch"))):
+            if p.startswith("/") or ".." in p.split("/") or not (
+                    top in OVERLAY_DIRS or ("/" not in p and p.endswith(".patch"))):
                 errors.append("%s (in '%s') is not an overlay path" % (p, e["subject"]))
                 continue
             if not os.path.isfile(full):
@@ -155,7 +207,7 @@ def check(entries, allow_missing):
 
 def git(repo, *args, env=None, **kw):
     return subprocess.run(["git", "-C", repo] + list(args), check=True,
-                          env=env, **kw)
+                          env=env or git_env(), **kw)
 
 
 def author():
@@ -165,7 +217,7 @@ def author():
 
     def cfg(k):
         r = subprocess.run(["git", "-C", TOP, "config", k],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=git_env())
         return r.stdout.strip()
     name, email = cfg("user.name"), cfg("user.email")
     if name and email:
@@ -174,12 +226,15 @@ def author():
 
 
 def export(entries, files, outdir):
-    scratch = os.path.join(TOP, "build", "series-git")
+    empty_outdir(outdir, check_only=True)
+    scratch = os.path.join(BUILD, "series-git")
+    if os.path.islink(scratch):
+        os.unlink(scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     name, email = author()
-    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
-               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)
+    env = git_env(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+                  GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)
     git(scratch, "init", "-q", "-b", "series")
     git(scratch, "config", "user.name", name)
     git(scratch, "config", "user.email", email)
@@ -220,8 +275,7 @@ def export(entries, files, outdir):
         msg = e["subject"] + "\n\n" + e["body"] + "\n"
         git(scratch, "commit", "-q", "-s", "-F", "-", input=msg, text=True,
             env=env)
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
+    empty_outdir(outdir)
     git(scratch, "format-patch", "-q", "--cover-letter", "-o",
         os.path.abspath(outdir), "base..HEAD", env=env)
     # Fill in the cover letter.
@@ -238,6 +292,8 @@ def export(entries, files, outdir):
     with open(cover, "w") as f:
         f.write(text)
     for n in sorted(os.listdir(outdir)):
+        if n == OWNED_MARK:
+            continue
         print(os.path.join(outdir, n))
 
 

@@ -28,6 +28,9 @@ if [ "${1:-}" = --w1 ] || [ "${1:-}" = --sparse ]; then
 fi
 
 CHECKPATCH_FLAGS=${CHECKPATCH_FLAGS:---strict --ignore FILE_PATH_CHANGES}
+case " $CHECKPATCH_FLAGS " in
+*" -fix"* | *" --fix"*) die "static: CHECKPATCH_FLAGS must not contain --fix / --fix-inplace (checkpatch would rewrite files)" ;;
+esac
 SERIES=$BUILD/series
 failed=0
 

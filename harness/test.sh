@@ -1,14 +1,17 @@
 #!/bin/bash
-# `make test` (and .ci/run): deps -> tree -> static checks -> KUnit x86_64
-# -> KUnit arm64 -> x86_64 guest kernel + initramfs + boot in test mode.
+# `make test` (and .ci/run): deps -> environment safety (envsafety.sh) ->
+# tree -> static checks -> KUnit x86_64 -> KUnit arm64 -> x86_64 guest
+# kernel + initramfs + boot in test mode.
 # Every check is counted in build/logs/results.tsv; a failing check does
 # not stop the run, a failing build / tree preparation does. The last line
 # is "N passed, N failed"; the exit status is non-zero if N failed > 0.
 set -euo pipefail
-export T0=$(date +%s)
+export PGTLIB_T0=$(date +%s)
 . "$(dirname "$0")/lib.sh"
 
-export RESULTS=$LOGS/results.tsv
+# the stages count their checks into build/logs/results.tsv (lib.sh)
+export PGTLIB_COUNTING=1
+RESULTS=$LOGS/results.tsv
 : >"$RESULTS"
 stopped=
 
@@ -27,16 +30,22 @@ summary() {
 	[ "$f" = 0 ]
 }
 
-# step <name> cmd...: rc 0 ok; rc 3 = checks failed (already counted),
-# go on; other rc = fatal: count it, stop, print the summary.
+# step [--soft] <name> cmd...: rc 0 ok; rc 3 = checks failed (already
+# counted), go on; other rc = fatal: count it, stop, print the summary
+# (--soft: go on, the stage counted its own failures).
 step() {
-	local name=$1 rc=0
+	local soft=0 name rc=0
+	if [ "$1" = --soft ]; then
+		soft=1
+		shift
+	fi
+	name=$1
 	shift
 	"$@" || rc=$?
 	case $rc in
 	0 | 3) return 0 ;;
 	esac
-	if [ "${SOFT:-0}" = 1 ]; then
+	if [ $soft = 1 ]; then
 		return 0
 	fi
 	printf 'FAIL\t%s\t%s\n' "$name" "stage failed, run stopped" >>"$RESULTS"
@@ -47,8 +56,9 @@ step() {
 
 progress "make test (ARCH list: x86_64 arm64; logs: build/logs/)"
 step deps "$HARNESS/deps.sh"
+step "environment safety" "$HARNESS/envsafety.sh"
 step "tree preparation" "$HARNESS/tree.sh"
-SOFT=1 step "static checks" "$HARNESS/static.sh"
+step --soft "static checks" "$HARNESS/static.sh"
 step "kunit x86_64" env ARCH=x86_64 "$HARNESS/kunit.sh"
 step "kunit arm64" env ARCH=arm64 "$HARNESS/kunit.sh"
 step "x86_64 guest kernel build" env ARCH=x86_64 "$HARNESS/guest-build.sh"

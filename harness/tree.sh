@@ -14,6 +14,8 @@
 # deleted if the base does not have it).
 #
 # Usage: tree.sh [--allow-missing]   (or ALLOW_MISSING=1)
+# The source tarball can be changed with PGTLIB_SRC_TARBALL=<file>; the
+# trees are always build/linux-base and build/linux of this repository.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,11 +39,13 @@ fi
 if [ ! -f "$BASE/Makefile" ] || [ ! -f "$BASE/.pgtlib-base-ok" ]; then
 	if [ -f "$BASE/Makefile" ] && grep -q '^SUBLEVEL = 117' "$BASE/Makefile" &&
 		[ -f "$BASE/tools/testing/kunit/kunit.py" ]; then
-		touch "$BASE/.pgtlib-base-ok"   # unpacked by someone else earlier
+		# unpacked by someone else earlier; a build/linux-base symlink to a
+		# tree outside build/ is checked every time instead (not written to)
+		if owned_dir "$BASE"; then touch "$BASE/.pgtlib-base-ok"; fi
 	else
 		[ -f "$SRC_TARBALL" ] || die "tree: $SRC_TARBALL not found (install linux-source-6.12)"
 		progress "tree: unpacking $SRC_TARBALL into build/linux-base ..."
-		rm -rf "$BASE" "$BUILD/linux-base.tmp"
+		safe_rm_rf "$BASE" "$BUILD/linux-base.tmp"
 		mkdir -p "$BUILD/linux-base.tmp"
 		tar -xJf "$SRC_TARBALL" -C "$BUILD/linux-base.tmp" ||
 			die "tree: unpacking $SRC_TARBALL failed"
@@ -54,7 +58,7 @@ fi
 # 2. working tree = copy of base (made once, then updated in place)
 if [ ! -f "$TREE/.pgtlib-tree-ok" ]; then
 	progress "tree: creating build/linux from build/linux-base ..."
-	rm -rf "$TREE" "$TREE.tmp"
+	safe_rm_rf "$TREE" "$TREE.tmp"
 	mkdir -p "$TREE.tmp"
 	cp -a "$BASE/." "$TREE.tmp/"   # contents: works if build/linux-base is a symlink
 	rm -f "$TREE.tmp/.pgtlib-base-ok"
@@ -70,7 +74,7 @@ order=$(python3 "$HARNESS/series.py" order) || die "tree: harness/series.conf ch
 
 scratch=$BUILD/tree-scratch
 manifest=$TREE/.pgtlib-overlay
-new_manifest=$(mktemp)
+new_manifest=$(mktemp "$TMPDIR/tree-manifest.XXXXXX")
 trap 'rm -f "$new_manifest"' EXIT
 changed=0 unchanged=0
 
@@ -94,7 +98,7 @@ for p in $order; do
 	if [[ "$p" == *.patch ]]; then
 		kp=${p%.patch}
 		[ -f "$BASE/$kp" ] || die "tree: $p patches $kp which is not in the base kernel"
-		rm -rf "$scratch"
+		safe_rm_rf "$scratch"
 		mkdir -p "$scratch/$(dirname "$kp")"
 		cp "$BASE/$kp" "$scratch/$kp"
 		if ! out=$(cd "$scratch" && patch -p1 --no-backup-if-mismatch -i "$TOP/$p" 2>&1); then
@@ -116,7 +120,7 @@ for p in $order; do
 		echo "$p" >>"$new_manifest"
 	fi
 done
-rm -rf "$scratch"
+safe_rm_rf "$scratch"
 
 # 4. paths dropped from the overlay: restore from base or delete
 sort -u -o "$new_manifest" "$new_manifest"
