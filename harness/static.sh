@@ -5,7 +5,8 @@
 #               patch. FILE_PATH_CHANGES ("does MAINTAINERS need updating?")
 #               is ignored: MAINTAINERS is updated by the last patch.
 #   kernel-doc  scripts/kernel-doc -none on include/linux/pgtlib.h,
-#               mm/pgtlib/*.c, arch/*/mm/pgtlib_*.c; any output = failure
+#               include/asm-generic/pgtlib.h, mm/pgtlib/*.c,
+#               arch/*/mm/pgtlib_*.c; any output = failure
 #   W=1         rebuild mm/pgtlib/ and arch/x86/mm/pgtlib_x86.o with W=1 in
 #               the x86_64 guest tree; any "warning:" = failure
 #   sparse      make C=2 on the same objects; any sparse warning/error in a
@@ -62,7 +63,7 @@ fi
 
 # --- kernel-doc ------------------------------------------------------------
 progress "static: kernel-doc ..."
-kd_files=$(cd "$TREE" && ls include/linux/pgtlib.h mm/pgtlib/*.c arch/*/mm/pgtlib_*.c 2>/dev/null || true)
+kd_files=$(cd "$TREE" && ls include/linux/pgtlib.h include/asm-generic/pgtlib.h mm/pgtlib/*.c arch/*/mm/pgtlib_*.c 2>/dev/null || true)
 if [ -z "$kd_files" ]; then
 	echo "         NOTE: no pgtlib source files for kernel-doc"
 fi

@@ -18,8 +18,9 @@
  *         virtual address space that pgtlib may edit in it.
  * live:   a space the CPU may be using: changes to it need TLB invalidation.
  * owner:  the caller that mapped a range owns it until it unmaps it. Owners
- *         of disjoint ranges need no locking between them; pgtlib frees a
- *         table only when the operation's range covers all of it.
+ *         of disjoint ranges need no locking between them; one owner
+ *         serialises its own operations. pgtlib removes a table only when
+ *         the operation's range covers all of it.
  *
  * Locking: each space has a spinlock (for the kernel space, init_mm's
  * page_table_lock, so that table installs are serialised against
@@ -33,12 +34,25 @@
  *
  * On arm64, splitting or collapsing a live huge leaf, or cutting a group
  * of leaves that carry the contiguous bit, briefly unmaps all of it
- * (break-before-make): its owner must own the whole leaf or group.
+ * (break-before-make): its owner must own the whole leaf or group. In the
+ * linear map and the kernel image, which other CPUs use whoever the
+ * caller is, pgtlib refuses such an operation with -EBUSY (a collapse
+ * there leaves the table as it is).
  * Operations of a %PGTLIB_TXN_NOALLOC transaction may run with preemption
- * or interrupts disabled, but not in hard interrupt context; on x86,
- * invalidating a live space (at commit, after splitting a live huge leaf,
- * or before remapping a range the transaction unmapped) needs interrupts
- * enabled.
+ * or interrupts disabled, but not in hard interrupt context. On x86,
+ * invalidating a live space interrupts the other CPUs: an operation that
+ * must do so before it completes (a protect that splits a huge leaf, a
+ * replacing map, a map of a range the same transaction unmapped) fails
+ * with -EAGAIN, changing nothing, when interrupts are disabled; and
+ * pgtlib_txn_commit() of a live space needs interrupts enabled.
+ *
+ * Table pages: those of a private space are freed after the transaction's
+ * invalidation. In init_mm, which the kernel's own walkers read without
+ * any lock, an emptied table stays installed for the next map (as vmalloc
+ * leaves its own), and the kernel's huge vmap may free it with
+ * pmd_free_pte_page(); a table that a collapse or a huge map replaces is
+ * freed after an RCU grace period, by a work item that excludes ptdump.
+ * pgtlib_walk() reads init_mm's tables under rcu_read_lock().
  */
 #ifndef _LINUX_PGTLIB_H
 #define _LINUX_PGTLIB_H

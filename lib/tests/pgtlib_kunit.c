@@ -12,22 +12,29 @@
  *	checked to change nothing.
  *
  * Every result is read back through pgtlib_query(), pgtlib_walk() and the
- * raw entry helpers of mm/pgtlib/internal.h, which descend the table as
- * the MMU would.
+ * raw entries pgtlib's cursor finds; the raw entries are also checked
+ * against what the kernel's own pfn_pte() makes and against the bits the
+ * architecture manuals define, and live mappings are checked by accessing
+ * them, from this CPU and from another one.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/sections.h>
 #include <linux/pgalloc.h>
 
 #include "../../mm/pgtlib/internal.h"
@@ -134,51 +141,36 @@ static int pt_collapse(struct pgtlib_space *s, unsigned long va,
 }
 
 /*
- * Descend @s to the entry that translates @va, as the MMU would: return
- * its level and raw value (a leaf, or a hole), and where it lives.
+ * The entry that translates @va in @s: its level and raw value (a leaf, or
+ * a hole), and where it lives. The descent is pgtlib's cursor; what it
+ * finds is checked against the kernel's own helpers and raw bits by the
+ * callers.
  */
 static unsigned int pt_raw(struct pgtlib_space *s, unsigned long va,
 			   unsigned long *valp, void **epp)
 {
-	unsigned int level = PGTLIB_LEVEL_PGD;
-	void *ep = NULL;
+	struct pgtlib_cursor c;
 
-	for (;; level--) {
-		unsigned long val;
-
-		ep = pgtlib_entry_offset(s, level, ep, va);
-		if (pgtlib_level_folded(level))
-			continue;
-		val = pgtlib_entry_read(level, ep);
-		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_none(level, val) ||
-		    pgtlib_entry_leaf(level, val)) {
-			*valp = val;
-			if (epp)
-				*epp = ep;
-			return level;
-		}
-	}
+	for (pgtlib_cursor_top(&c, s, va); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		;
+	*valp = c.val;
+	if (epp)
+		*epp = c.ep;
+	return c.level;
 }
 
-/* The table page that the entry at @level for @va points to, or NULL. */
+/* The table page that the entry at @want for @va points to, or NULL. */
 static struct page *pt_table_page(struct pgtlib_space *s, unsigned long va,
 				  unsigned int want)
 {
-	unsigned int level = PGTLIB_LEVEL_PGD;
-	void *ep = NULL;
+	struct pgtlib_cursor c;
 
-	for (; level > PGTLIB_LEVEL_PTE; level--) {
-		unsigned long val;
-
-		ep = pgtlib_entry_offset(s, level, ep, va);
-		if (pgtlib_level_folded(level))
-			continue;
-		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_entry_none(level, val) || pgtlib_entry_leaf(level, val))
-			return NULL;
-		if (level == want)
-			return virt_to_page(pgtlib_entry_table(s, level, ep, va));
-	}
+	for (pgtlib_cursor_top(&c, s, va); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		if (c.level == want)
+			return virt_to_page(pgtlib_entry_below(c.level, c.ep,
+							       c.val, va));
 	return NULL;
 }
 
@@ -637,6 +629,53 @@ static void pgtlib_test_protect_levels(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages_protected, SZ_1G >> PAGE_SHIFT);
 	PT_EXPECT_HOLE(test, s, pt_base());
 	PT_EXPECT_LEAF(test, s, pud, PT_PHYS, PT_RO, level);
+}
+
+/* Write permission and dirty bits as the architecture manuals define them. */
+#ifdef CONFIG_X86
+#define PT_RAW_WRITABLE(val)	(!!((val) & _PAGE_RW))
+#define PT_RAW_DIRTY(val)	(!!((val) & _PAGE_DIRTY))
+#else
+#define PT_RAW_WRITABLE(val)	(!((val) & PTE_RDONLY))
+#define PT_RAW_DIRTY(val)	(!!((val) & PTE_DIRTY))
+#endif
+
+/*
+ * Protecting a leaf read-only clears its dirty bit as set_memory_ro() does
+ * (on x86, Write=0 with Dirty=1 encodes a shadow-stack page), and write
+ * access gives back what the kernel's own pfn_pte() makes of PAGE_KERNEL.
+ */
+static void pgtlib_test_protect_ro_clean(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long pte = pt_base() + PAGE_SIZE, pmd = pt_base() + SZ_2M;
+	unsigned long pfn = PHYS_PFN(PT_PHYS), val;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, pte, PT_PHYS, PAGE_SIZE, PT_RW, 0,
+				     NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, pmd, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_raw(s, pte, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, val, pte_val(pfn_pte(pfn, PAGE_KERNEL)));
+
+	KUNIT_ASSERT_EQ(test, pt_protect(s, pte, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, pmd, SZ_2M, 0, PGTLIB_PROT_WRITE,
+					 NULL), 0);
+	pt_raw(s, pte, &val, NULL);
+	KUNIT_EXPECT_EQ(test, val, pte_val(pfn_pte(pfn, PAGE_KERNEL_RO)));
+	KUNIT_EXPECT_FALSE(test, PT_RAW_DIRTY(val));
+	KUNIT_ASSERT_EQ(test, pt_raw(s, pmd, &val, NULL), PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_FALSE(test, PT_RAW_WRITABLE(val));
+	KUNIT_EXPECT_FALSE(test, PT_RAW_DIRTY(val));
+
+	KUNIT_ASSERT_EQ(test, pt_protect(s, pte, PAGE_SIZE, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, pmd, SZ_2M, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, NULL), 0);
+	pt_raw(s, pte, &val, NULL);
+	KUNIT_EXPECT_EQ(test, val, pte_val(pfn_pte(pfn, PAGE_KERNEL)));
+	pt_raw(s, pmd, &val, NULL);
+	KUNIT_EXPECT_TRUE(test, PT_RAW_WRITABLE(val));
 }
 
 /* Cache modes: setting one clears the other, clearing gives write-back. */
@@ -1194,17 +1233,40 @@ struct pt_live {
 	struct vm_struct *area;
 	unsigned long va;
 	unsigned long tables;
+	bool bad_page;
 };
 
+/* The kernel's own descent to the PUD entry of a kernel address. */
+static pud_t *pt_kernel_pud(unsigned long va)
+{
+	pgd_t *pgd = pgd_offset_k(va);
+	p4d_t *p4d;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, va);
+	if (p4d_none(p4dp_get(p4d)))
+		return NULL;
+	return pud_offset(p4d, va);
+}
+
+/*
+ * pgtlib leaves the tables it installed in init_mm. Hand them back the way
+ * the kernel frees such tables when a huge vmap replaces them: that is the
+ * test that they are the page-table descriptors the kernel expects.
+ */
 static void pt_live_release(void *arg)
 {
 	struct pt_live *l = arg;
 	struct pgtlib_txn txn;
+	pud_t *pud;
 
-	/* covering whole tables lets pgtlib free every table it installed */
 	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
 	WARN_ON(pgtlib_unmap(&txn, l->va, PUD_SIZE));
 	pgtlib_txn_commit(&txn);
+	pud = pt_kernel_pud(l->va);
+	if (pud && pud_present(pudp_get(pud)) && !pud_leaf(pudp_get(pud)))
+		pud_free_pmd_page(pud, l->va);
 	free_vm_area(l->area);
 }
 
@@ -1220,6 +1282,7 @@ static struct pt_live *pt_live_area(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	l->tables = pgtlib_space_nr_tables(kernel);
+	l->bad_page = test_taint(TAINT_BAD_PAGE);
 	l->area = get_vm_area(2 * PUD_SIZE, VM_MAP);
 	KUNIT_ASSERT_NOT_NULL(test, l->area);
 	l->va = ALIGN((unsigned long)l->area->addr, PUD_SIZE);
@@ -1231,12 +1294,21 @@ static struct pt_live *pt_live_area(struct kunit *test)
 	return l;
 }
 
-/* Unmap and free the area now; the kernel keeps no table of ours. */
+/*
+ * Unmap and free the area now, and the tables pgtlib left there with the
+ * kernel's pud_free_pmd_page(): no "Bad page state", nothing left below.
+ */
 static void pt_live_done(struct kunit *test, struct pt_live *l)
 {
+	pud_t *pud;
+
 	kunit_release_action(test, pt_live_release, l);
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(pgtlib_kernel_space()),
-			l->tables);
+	pgtlib_tables_drain();
+	if (!l->bad_page)
+		KUNIT_EXPECT_FALSE(test, test_taint(TAINT_BAD_PAGE));
+	pud = pt_kernel_pud(l->va);
+	if (pud)
+		KUNIT_EXPECT_TRUE(test, pud_none(pudp_get(pud)));
 }
 
 static int pt_kmap(unsigned long va, phys_addr_t phys, unsigned long size,
@@ -1254,6 +1326,91 @@ static int pt_kmap_pages(unsigned long va, struct page **pages,
 	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
 	return pt_end_txn(&txn, pgtlib_map_pages(&txn, va, pages, nr, prot,
 						 flags), st);
+}
+
+/* One access to a kernel address, made on another CPU. */
+struct pt_remote {
+	unsigned long va;
+	u8 byte;
+	bool write;
+	int ret;
+};
+
+static void pt_remote_fn(void *arg)
+{
+	struct pt_remote *r = arg;
+
+	if (r->write)
+		r->ret = copy_to_kernel_nofault((void *)r->va, &r->byte, 1);
+	else
+		r->ret = copy_from_kernel_nofault(&r->byte, (void *)r->va, 1);
+}
+
+static int pt_remote(int cpu, unsigned long va, u8 *byte, bool write)
+{
+	struct pt_remote r = { .va = va, .byte = *byte, .write = write };
+
+	smp_call_function_single(cpu, pt_remote_fn, &r, 1);
+	*byte = r.byte;
+	return r.ret;
+}
+
+/*
+ * Another CPU that used a translation faults through it once a protect or
+ * unmap has committed: the invalidation reached that CPU's TLB (QEMU keeps
+ * one per vCPU and never rereads a cached entry by itself), also when the
+ * unmap freed the table the translation was walked through.
+ */
+static void pgtlib_test_kernel_remote(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE;
+	struct page *pages[2];
+	int other;
+	u8 byte;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	pages[0] = pt_alloc_page(test);
+	pages[1] = pt_alloc_page(test);
+	memset(page_address(pages[0]), 0x5a, PAGE_SIZE);
+	memset(page_address(pages[1]), 0xa5, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 2, PT_RW, 0, NULL), 0);
+
+	/* The committing CPU must stay this one, and the other another. */
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+
+	/* the other CPU caches both translations, writable */
+	byte = 0x11;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, true), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			0);
+	KUNIT_EXPECT_EQ(test, byte, 0xa5);
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(pages[0]), 0x11);
+
+	KUNIT_EXPECT_EQ(test, pt_protect(kernel, va, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, NULL), 0);
+	byte = 0x22;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(pages[0]), 0x11);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 0x11);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va + PAGE_SIZE, PAGE_SIZE,
+				       NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), 0);
+
+	/* the whole 2M: the PTE table goes too */
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
+			-EFAULT);
+	migrate_enable();
+	pt_live_done(test, l);
 }
 
 /* Pages mapped by pgtlib_map_pages() hold what is written through them. */
@@ -1407,6 +1564,298 @@ static void pgtlib_test_kernel_pmd_leaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
 	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)ro, 1),
 			-EFAULT);
+
+	/* an emptied PTE table stays; a 2M map replaces it with a leaf */
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, phys, PAGE_SIZE, PT_RW, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, &st), 0);
+	KUNIT_EXPECT_NOT_NULL(test, pt_table_page(kernel, va,
+						  PGTLIB_LEVEL_PMD));
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, phys, PMD_SIZE, PT_RW, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	PT_EXPECT_LEAF(test, kernel, ro, phys + 3 * PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)ro, 1),
+			0);
+	KUNIT_EXPECT_EQ(test, byte, 0x55);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
+	pt_live_done(test, l);
+}
+
+/*
+ * A no-allocation protect of a live 2M leaf with interrupts disabled: x86
+ * would have to interrupt the other CPUs after the split, so it refuses
+ * with -EAGAIN and changes nothing; arm64 invalidates by broadcast TLBI.
+ */
+static void pgtlib_test_kernel_noalloc_irqs_off(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, flags;
+	struct pgtlib_txn txn;
+	struct page *page;
+	phys_addr_t phys;
+	int ret;
+	u8 byte;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							page), 0);
+	phys = page_to_phys(page);
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, phys, PMD_SIZE, PT_RW, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(kernel, va, PMD_SIZE, GFP_KERNEL),
+			0);
+
+	local_irq_save(flags);
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_protect(&txn, va + PAGE_SIZE, PAGE_SIZE, 0,
+			     PGTLIB_PROT_WRITE);
+	if (PGTLIB_ARCH_FLUSH_IPI) {
+		/* nothing to invalidate: commit sends no IPI either */
+		pgtlib_txn_commit(&txn);
+		local_irq_restore(flags);
+		KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+		KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+		PT_EXPECT_LEAF(test, kernel, va + PAGE_SIZE, phys + PAGE_SIZE,
+			       PT_RW, PGTLIB_LEVEL_PMD);
+		/* with interrupts enabled, it goes through */
+		ret = pt_protect(kernel, va + PAGE_SIZE, PAGE_SIZE, 0,
+				 PGTLIB_PROT_WRITE, NULL);
+	} else {
+		pgtlib_txn_commit(&txn);
+		local_irq_restore(flags);
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	PT_EXPECT_LEAF(test, kernel, va + PAGE_SIZE, phys + PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	byte = 1;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)(va + PAGE_SIZE),
+						     &byte, 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1), 0);
+	pgtlib_unreserve(kernel, va, PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
+	pt_live_done(test, l);
+}
+
+/*
+ * Several CPUs at once, each the owner of its own part of one PTE table
+ * (every n-th page) and of a 2M slot of its own beside it, run map,
+ * unmap, protect, split and collapse for PT_STRESS_SECS, each checking
+ * its pages through the mapping against a model of its own.
+ */
+#define PT_STRESS_SECS		10
+#define PT_STRESS_PAGES		8	/* pages in a thread's pool */
+
+struct pt_stress {
+	struct completion done;
+	unsigned long shared;		/* the shared 2M slot */
+	unsigned long own;		/* this thread's 2M slot */
+	struct page *huge;		/* backs @own */
+	struct page *pool[PT_STRESS_PAGES];
+	unsigned int id, nr;
+	unsigned long deadline;
+	unsigned long ops, errors, split, collapsed;
+	/* model of the shared slot's pages of this thread */
+	int mapped[PTRS_PER_PTE];	/* pool index, or -1 */
+	bool ro[PTRS_PER_PTE];
+};
+
+/* Does a shared-slot page of @t read and write as its model says? */
+static bool pt_stress_check(struct pt_stress *t, unsigned int i)
+{
+	unsigned long va = t->shared + i * PAGE_SIZE;
+	u8 byte = 0, tag;
+	int w;
+
+	if (t->mapped[i] < 0)
+		return copy_from_kernel_nofault(&byte, (void *)va, 1) ==
+		       -EFAULT;
+	tag = t->id * PT_STRESS_PAGES + t->mapped[i] + 1;
+	if (copy_from_kernel_nofault(&byte, (void *)va, 1) || byte != tag)
+		return false;
+	w = copy_to_kernel_nofault((void *)va, &tag, 1);
+	return t->ro[i] ? w == -EFAULT : !w;
+}
+
+static int pt_stress_fn(void *arg)
+{
+	struct pt_stress *t = arg;
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct rnd_state rs;
+	unsigned int i, n = PTRS_PER_PTE;
+	u8 byte;
+
+	prandom_seed_state(&rs, 0x70677400 + t->id);
+	while (time_before(jiffies, t->deadline)) {
+		u32 r = prandom_u32_state(&rs);
+		/* a page of this thread's in the shared table */
+		unsigned int page = (r >> 8) % (n / t->nr) * t->nr + t->id;
+		unsigned long va = t->shared + page * PAGE_SIZE;
+		int ret = 0, p;
+
+		switch (r % 8) {
+		case 0: case 1: case 2:
+			if (t->mapped[page] >= 0)
+				break;
+			p = (r >> 20) % PT_STRESS_PAGES;
+			ret = pt_kmap_pages(va, &t->pool[p], 1, PT_RW, 0, NULL);
+			if (!ret) {
+				t->mapped[page] = p;
+				t->ro[page] = false;
+			}
+			break;
+		case 3: case 4:
+			ret = pt_unmap(kernel, va, PAGE_SIZE, NULL);
+			t->mapped[page] = -1;
+			break;
+		case 5:
+			ret = pt_protect(kernel, va, PAGE_SIZE,
+					 t->ro[page] ? PGTLIB_PROT_WRITE : 0,
+					 t->ro[page] ? PGTLIB_PROT_EXEC :
+						       PGTLIB_PROT_WRITE,
+					 NULL);
+			if (!ret && t->mapped[page] >= 0)
+				t->ro[page] = !t->ro[page];
+			break;
+		case 6: {
+			/* this thread's own slot: split one page off, back */
+			unsigned long off = ((r >> 8) % n) * PAGE_SIZE;
+			struct pgtlib_stats st;
+
+			ret = pt_protect(kernel, t->own + off, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st);
+			t->split += st.leaves_split;
+			byte = 1;
+			if (!ret && !copy_to_kernel_nofault((void *)(t->own + off),
+							    &byte, 1))
+				t->errors++;
+			ret = ret ?: pt_protect(kernel, t->own + off, PAGE_SIZE,
+						PGTLIB_PROT_WRITE,
+						PGTLIB_PROT_EXEC, NULL);
+			break;
+		}
+		default: {
+			struct pgtlib_stats st;
+
+			ret = pt_collapse(kernel, t->own, PMD_SIZE, &st);
+			t->collapsed += st.leaves_collapsed;
+			break;
+		}
+		}
+		if (ret)
+			t->errors++;
+		if (!pt_stress_check(t, page))
+			t->errors++;
+		if (copy_from_kernel_nofault(&byte, (void *)(t->own +
+							     (r % n) * PAGE_SIZE),
+					     1) ||
+		    byte != (u8)(r % n))
+			t->errors++;
+		t->ops++;
+		cond_resched();
+	}
+	for (i = t->id; i < n; i += t->nr)
+		if (!pt_stress_check(t, i))
+			t->errors++;
+	complete(&t->done);
+	return 0;
+}
+
+static void pgtlib_test_kernel_stress(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned int nr = min(num_online_cpus(), 4U), i, j, cpu = 0;
+	unsigned long deadline = jiffies + PT_STRESS_SECS * HZ;
+	struct pt_stress *t;
+
+	if (nr < 2)
+		kunit_skip(test, "needs a second CPU");
+	t = kunit_kcalloc(test, nr, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < nr; i++) {
+		t[i].id = i;
+		t[i].nr = nr;
+		t[i].shared = l->va;
+		t[i].own = l->va + (i + 1) * PMD_SIZE;
+		t[i].deadline = deadline;
+		init_completion(&t[i].done);
+		memset(t[i].mapped, -1, sizeof(t[i].mapped));
+		for (j = 0; j < PT_STRESS_PAGES; j++) {
+			t[i].pool[j] = pt_alloc_page(test);
+			memset(page_address(t[i].pool[j]),
+			       i * PT_STRESS_PAGES + j + 1, PAGE_SIZE);
+		}
+		t[i].huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+		KUNIT_ASSERT_NOT_NULL(test, t[i].huge);
+		KUNIT_ASSERT_EQ(test,
+				kunit_add_action_or_reset(test, pt_free_huge,
+							  t[i].huge), 0);
+		for (j = 0; j < PTRS_PER_PTE; j++)
+			memset(page_address(t[i].huge) + j * PAGE_SIZE, j,
+			       PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, pt_kmap(t[i].own, page_to_phys(t[i].huge),
+					      PMD_SIZE, PT_RW, NULL), 0);
+	}
+	for (i = 0; i < nr; i++) {
+		struct task_struct *k;
+
+		cpu = cpumask_next(i ? cpu : -1, cpu_online_mask);
+		k = kthread_create(pt_stress_fn, &t[i], "pgtlib_stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+		kthread_bind(k, cpu);
+		wake_up_process(k);
+	}
+	for (i = 0; i < nr; i++) {
+		wait_for_completion(&t[i].done);
+		kunit_info(test, "thread %u: %lu ops, %lu splits, %lu collapses\n",
+			   i, t[i].ops, t[i].split, t[i].collapsed);
+		KUNIT_EXPECT_EQ_MSG(test, t[i].errors, 0, "thread %u", i);
+		KUNIT_EXPECT_GT(test, t[i].ops, 100);
+		KUNIT_EXPECT_GT(test, t[i].split, 0);
+		KUNIT_EXPECT_GT(test, t[i].collapsed, 0);
+	}
+	/* every slot of a thread's own is one 2M leaf again */
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ(test, pt_collapse(kernel, t[i].own, PMD_SIZE,
+						  NULL), 0);
+		PT_EXPECT_LEAF(test, kernel, t[i].own,
+			       page_to_phys(t[i].huge), PT_RW,
+			       PGTLIB_LEVEL_PMD);
+	}
+	pt_live_done(test, l);
+}
+
+/*
+ * RAM is in the direct map, write-back: a live uncached or write-combining
+ * mapping of it would alias it with another memory type. Mapping it so
+ * and protecting it so are refused, changing nothing.
+ */
+static void pgtlib_test_kernel_cache_alias(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	struct page *page = pt_alloc_page(test);
+	unsigned long va = l->va + PMD_SIZE;
+	struct pgtlib_stats st;
+
+	KUNIT_EXPECT_EQ(test, pt_kmap(va, page_to_phys(page), PAGE_SIZE,
+				      PT_RW | PGTLIB_PROT_NOCACHE, &st),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, pt_kmap_pages(va, &page, 1,
+					    PT_RW | PGTLIB_PROT_WC, 0, &st),
+			-EOPNOTSUPP);
+	PT_EXPECT_HOLE(test, kernel, va);
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, page_to_phys(page), PAGE_SIZE, PT_RW,
+				      NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_protect(kernel, va, PAGE_SIZE,
+					 PGTLIB_PROT_WC, 0, &st),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	PT_EXPECT_LEAF(test, kernel, va, page_to_phys(page), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PAGE_SIZE, NULL), 0);
 	pt_live_done(test, l);
 }
 
@@ -1453,8 +1902,8 @@ static void pgtlib_test_kernel_protect_ro(struct kunit *test)
 }
 
 /*
- * Many unmaps in one transaction: one flush at commit, and the table they
- * empty is freed only after it.
+ * Many unmaps in one transaction: one flush at commit; the table they
+ * empty stays in init_mm, and the next map uses it again.
  */
 static void pgtlib_test_kernel_one_flush(struct kunit *test)
 {
@@ -1499,33 +1948,34 @@ static void pgtlib_test_kernel_one_flush(struct kunit *test)
 		ret |= pgtlib_unmap(&txn, va + i * PAGE_SIZE,
 				    chunk * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	/* the PTE table is out of the page table, but not yet freed */
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(kernel), tables);
 	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
-	KUNIT_EXPECT_EQ(test, list_count_nodes(&txn.free_tables), 0);
+	/* emptied or not, a table of init_mm stays where walkers find it */
 	ret = pgtlib_unmap(&txn, va, PMD_SIZE);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(kernel), tables - 1);
-	KUNIT_EXPECT_EQ(test, list_count_nodes(&txn.free_tables), 1);
-	KUNIT_EXPECT_TRUE(test, list_first_entry(&txn.free_tables, struct page,
-						 lru) == table);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(kernel), tables);
+	KUNIT_EXPECT_TRUE(test, list_empty(&txn.free_tables));
 	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
-	pgtlib_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.tables_freed, before.tables_freed);
 	pgtlib_txn_commit(&txn);
 
 	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 1);
 	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, nr);
-	KUNIT_EXPECT_TRUE(test, list_empty(&txn.free_tables));
 	pgtlib_global_stats(&after);
 	spin_lock(kernel->lock);
 	spare1 = kernel->nr_spare;
 	spin_unlock(kernel->lock);
-	/* freed, or kept as a spare of the kernel space */
-	KUNIT_EXPECT_EQ(test, (after.tables_freed - before.tables_freed) +
-			(spare1 - spare0), 1);
+	KUNIT_EXPECT_EQ(test, after.tables_freed, before.tables_freed);
+	KUNIT_EXPECT_EQ(test, spare1, spare0);
+	KUNIT_EXPECT_TRUE(test, pt_table_page(kernel, va, PGTLIB_LEVEL_PMD) ==
+				table);
 	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
 			-EFAULT);
+
+	/* the next map uses it again */
+	KUNIT_EXPECT_EQ(test, pt_kmap_pages(va, pages, chunk, PT_RW, 0,
+					    &after), 0);
+	KUNIT_EXPECT_EQ(test, after.tables_allocated, 0);
+	KUNIT_EXPECT_TRUE(test, pt_table_page(kernel, va, PGTLIB_LEVEL_PMD) ==
+				table);
 	pt_live_done(test, l);
 }
 
@@ -2043,6 +2493,97 @@ static void pgtlib_test_fail_alloc(struct kunit *test)
 	kunit_info(test, "%u allocation points\n", points);
 }
 
+/* What a page of [va - 4M, va + 4M) translates to. */
+#define PT_AROUND	(SZ_8M >> PAGE_SHIFT)
+
+static void pt_query_around(struct pgtlib_space *s, unsigned long va,
+			    struct pgtlib_leaf *l)
+{
+	unsigned long i;
+
+	for (i = 0; i < PT_AROUND; i++) {
+		unsigned long addr = va - SZ_4M + i * PAGE_SIZE;
+
+		memset(&l[i], 0, sizeof(l[i]));
+		if (pgtlib_query(s, addr, &l[i]) || !l[i].present) {
+			memset(&l[i], 0, sizeof(l[i]));
+			continue;
+		}
+		/* translations compare, not leaf sizes */
+		l[i].va = addr;
+		l[i].size = 0;
+		l[i].level = 0;
+	}
+}
+
+static unsigned int pt_take_fail_at, pt_takes;
+
+static void *pt_take_short(struct pgtlib_space *space, struct list_head *list,
+			   unsigned int level)
+{
+	if (++pt_takes == pt_take_fail_at)
+		return NULL;
+	return __pgtlib_tables_take(space, list, level);
+}
+
+/*
+ * The tables an operation claimed fall short when its apply phase needs
+ * them (the range changed under its owner between count and apply): the
+ * first, second, ... table it takes is missing. Each time it fails with
+ * -ENOMEM, every translation is as it was, nothing was written through a
+ * leaf as if it were a table, and no table page is lost.
+ */
+static void pgtlib_test_short_count(struct kunit *test)
+{
+	const struct pt_fail_case *c = test->param_value;
+	unsigned long off = c->off ?: PGDIR_SIZE, va = pt_base() + off;
+	struct pgtlib_leaf *before, *after;
+	unsigned int n, points = 0;
+	bool done = false;
+
+	before = kunit_kcalloc(test, PT_AROUND, sizeof(*before), GFP_KERNEL);
+	after = kunit_kcalloc(test, PT_AROUND, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+
+	for (n = 1; n < 32 && !done; n++) {
+		long global = pt_global_tables();
+		struct pgtlib_space *s = pt_new_space(test, 0);
+		struct pgtlib_txn txn;
+		int ret;
+
+		if (c->setup)
+			c->setup(test, s);
+		pt_query_around(s, va, before);
+
+		pt_takes = 0;
+		pt_take_fail_at = n;
+		kunit_activate_static_stub(test, pgtlib_tables_take,
+					   pt_take_short);
+		pgtlib_txn_begin(&txn, s, 0);
+		ret = c->op(&txn, va);
+		kunit_deactivate_static_stub(test, pgtlib_tables_take);
+		if (pt_takes < n) {
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			pgtlib_txn_commit(&txn);
+			done = true;
+		} else {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "table %u", n);
+			pgtlib_txn_abort(&txn);
+			pt_query_around(s, va, after);
+			KUNIT_EXPECT_EQ_MSG(test, memcmp(before, after,
+							 PT_AROUND *
+							 sizeof(*before)), 0,
+					    "table %u", n);
+			points++;
+		}
+		pt_destroy(test, s);
+		KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+	}
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_GE(test, points, 1);
+}
+
 /* ---- no-allocation mode ---- */
 
 static DEFINE_SPINLOCK(pt_atomic_lock);
@@ -2191,6 +2732,11 @@ static const struct pt_err_case pt_err_cases[] = {
 	  false, -EINVAL },
 	{ "map_phys_wraps", PT_ERR_MAP, PT_AT_WIN, SZ_8M,
 	  (phys_addr_t)-PAGE_SIZE, 2 * PAGE_SIZE, PT_RW, 0, 0, false, -EINVAL },
+	{ "map_phys_beyond_cpu", PT_ERR_MAP, PT_AT_WIN, SZ_8M,
+	  (phys_addr_t)BIT_ULL(52), PAGE_SIZE, PT_RW, 0, 0, false, -ERANGE },
+	{ "map_phys_ends_beyond_cpu", PT_ERR_MAP, PT_AT_WIN, SZ_8M,
+	  (phys_addr_t)BIT_ULL(52) - SZ_2M, SZ_4M, PT_RW, 0, 0, false,
+	  -ERANGE },
 	{ "map_below_start", PT_ERR_MAP, PT_AT_START, -PAGE_SIZE, PT_P,
 	  2 * PAGE_SIZE, PT_RW, 0, 0, false, -ERANGE },
 	{ "map_past_end", PT_ERR_MAP, PT_AT_END, -PAGE_SIZE, PT_P,
@@ -2569,6 +3115,81 @@ static void pgtlib_test_cont_pmd_unfold(struct kunit *test)
 		       PT_PHYS + addr + 2 * PMD_SIZE - va, PT_RW,
 		       PGTLIB_LEVEL_PMD);
 }
+
+/*
+ * A table of blocks that carry the contiguous hint collapses into one PUD
+ * block without it: a PUD block with the bit would claim 16 x 1G.
+ */
+static void pgtlib_test_cont_pmd_collapse(struct kunit *test)
+{
+	unsigned long va = pt_base() + SZ_1G, val;
+	struct pgtlib_space *s;
+	struct pgtlib_stats st;
+
+	if (!pgtlib_level_has_leaf(PGTLIB_LEVEL_PUD))
+		kunit_skip(test, "no PUD blocks with this granule");
+	s = pt_new_space(test, 0);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+	/* split to blocks and back: a PMD table of pgtlib's own */
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va, PAGE_SIZE, 0, PGTLIB_PROT_WRITE,
+					 NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va, PAGE_SIZE, PGTLIB_PROT_WRITE, 0,
+					 NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_collapse(s, va, PMD_SIZE, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PMD);
+	pt_fold_pmds(test, s, va, SZ_1G);
+	KUNIT_ASSERT_EQ(test, pt_nr_cont_pmds(s, va, SZ_1G),
+			PTRS_PER_PMD);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 1);
+	KUNIT_ASSERT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PUD);
+	KUNIT_EXPECT_EQ(test, val & PTE_CONT, 0);
+	PT_EXPECT_LEAF(test, s, va + SZ_256M, PT_PHYS + SZ_256M, PT_RW,
+		       PGTLIB_LEVEL_PUD);
+}
+#endif
+
+#if PGTLIB_ARCH_NEEDS_BBM
+/*
+ * Break-before-make where other CPUs run: a split (even one that changes
+ * no protection) of a kernel image or linear map leaf is refused with
+ * -EBUSY and nothing changes; where no split is needed, nothing is broken
+ * and the operation goes through.
+ */
+static void pgtlib_test_kernel_bbm_refused(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct page *page = pt_alloc_page(test);
+	unsigned long addrs[] = {
+		(unsigned long)__start_rodata + PAGE_SIZE,
+		(unsigned long)page_address(page),
+	};
+	struct pgtlib_leaf before, after;
+	struct pgtlib_stats st;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+		KUNIT_ASSERT_EQ(test, pgtlib_query(kernel, addrs[i], &before),
+				0);
+		ret = pt_protect(kernel, addrs[i], PAGE_SIZE, 0, 0, &st);
+		KUNIT_EXPECT_EQ(test, st.flushes, 0);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+		if (before.level > PGTLIB_LEVEL_PTE ||
+		    pgtlib_arch_pte_cont(pte_val(__ptep_get(
+					virt_to_kpte(addrs[i])))))
+			KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY, "va %#lx",
+					    addrs[i]);
+		else
+			KUNIT_EXPECT_EQ_MSG(test, ret, 0, "va %#lx", addrs[i]);
+		KUNIT_ASSERT_EQ(test, pgtlib_query(kernel, addrs[i], &after),
+				0);
+		KUNIT_EXPECT_EQ(test, after.level, before.level);
+		KUNIT_EXPECT_EQ(test, (u64)after.phys, (u64)before.phys);
+		KUNIT_EXPECT_EQ(test, after.prot, before.prot);
+	}
+}
 #endif
 
 /* Read a byte that may not be mapped. */
@@ -2639,6 +3260,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_base_pages),
 	KUNIT_CASE(pgtlib_test_map_cross_top),
 	KUNIT_CASE(pgtlib_test_protect_levels),
+	KUNIT_CASE(pgtlib_test_protect_ro_clean),
 	KUNIT_CASE(pgtlib_test_protect_cache),
 	KUNIT_CASE(pgtlib_test_protect_exec_uncached),
 	KUNIT_CASE(pgtlib_test_unreserve_exact),
@@ -2656,6 +3278,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 #endif
 #if PGTLIB_ARCH_CONT_PMDS > 1
 	KUNIT_CASE(pgtlib_test_cont_pmd_unfold),
+	KUNIT_CASE(pgtlib_test_cont_pmd_collapse),
 #endif
 	KUNIT_CASE(pgtlib_test_live_flushes),
 	KUNIT_CASE(pgtlib_test_global_counting),
@@ -2663,6 +3286,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_noalloc_atomic),
 	KUNIT_CASE(pgtlib_test_noalloc_enomem),
 	KUNIT_CASE_PARAM(pgtlib_test_fail_alloc, pt_fail_gen_params),
+	KUNIT_CASE_PARAM(pgtlib_test_short_count, pt_fail_gen_params),
 	KUNIT_CASE_SLOW(pgtlib_test_random_model),
 	{}
 };
@@ -2674,6 +3298,10 @@ static struct kunit_suite pgtlib_private_suite = {
 
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
+	KUNIT_CASE(pgtlib_test_kernel_remote),
+	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
+	KUNIT_CASE(pgtlib_test_kernel_cache_alias),
+	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),
 	KUNIT_CASE(pgtlib_test_kernel_pmd_leaf),
 	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
 	KUNIT_CASE(pgtlib_test_kernel_one_flush),
@@ -2681,6 +3309,9 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_remap),
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_kernel_cont),
+#endif
+#if PGTLIB_ARCH_NEEDS_BBM
+	KUNIT_CASE(pgtlib_test_kernel_bbm_refused),
 #endif
 	KUNIT_CASE(pgtlib_test_share_kernel),
 	{}

@@ -6,13 +6,17 @@
  * table pages they remove; pgtlib_txn_commit() invalidates once for the
  * whole batch and only then lets the table pages go.
  */
+#include <kunit/static_stub.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/pgalloc.h>
+#include <linux/workqueue.h>
 #include <asm/tlbflush.h>
 
 #include "internal.h"
@@ -55,40 +59,84 @@ bool pgtlib_level_has_leaf(unsigned int level)
 }
 EXPORT_SYMBOL_GPL(pgtlib_level_has_leaf);
 
+/*
+ * Table pages are page-table descriptors, allocated, typed and freed as the
+ * kernel's own allocators do it for the same level, so that the kernel's
+ * free paths (pmd_free_pte_page(), pud_free_pmd_page(), pte_free_kernel(),
+ * pmd_free()) accept the tables pgtlib leaves in init_mm:
+ *
+ * - a spare is an untyped ptdesc, its split lock already set up
+ *   (ptlock_init(): pmd_free() frees it), marked in pt_index as pgtlib's;
+ * - installed, it becomes what __pte_alloc_kernel() or pmd_alloc_one()
+ *   would have made there: a kernel PTE table stays untyped and out of
+ *   NR_PAGETABLE, as pte_alloc_one_kernel() leaves it; every other table
+ *   is typed and counted in NR_PAGETABLE (and in its memcg) as the
+ *   pagetable_*_ctor() helpers do;
+ * - removed, it loses the type again.
+ */
 bool pgtlib_table_is_ours(void *table)
 {
 	struct page *page = virt_to_page(table);
 
-	return page->index == PGTLIB_TABLE_MAGIC &&
-	       folio_test_pgtable(page_folio(page));
+	return page_ptdesc(page)->pt_index == PGTLIB_TABLE_MAGIC &&
+	       !PageReserved(page);
 }
 
 static struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
 {
-	struct page *page;
+	struct ptdesc *ptdesc;
 
 	txn->nr_allocs++;
 	if (txn->fail_alloc_at && txn->nr_allocs == txn->fail_alloc_at)
 		return NULL;
 
-	page = alloc_page(gfp | __GFP_ZERO);
-	if (!page)
+	ptdesc = pagetable_alloc(gfp | __GFP_ZERO, 0);
+	if (!ptdesc)
 		return NULL;
-	page->index = PGTLIB_TABLE_MAGIC;
-	__folio_set_pgtable(page_folio(page));
-	lruvec_stat_add_folio(page_folio(page), NR_PAGETABLE);
+	if (!ptlock_init(ptdesc)) {
+		pagetable_free(ptdesc);
+		return NULL;
+	}
+	ptdesc->pt_index = PGTLIB_TABLE_MAGIC;
 	pgtlib_count(txn, tables_allocated, 1);
-	return page;
+	return ptdesc_page(ptdesc);
+}
+
+/* @page now holds the entries of @level of @space. */
+static void pgtlib_table_ctor(struct pgtlib_space *space, struct page *page,
+			      unsigned int level)
+{
+	struct ptdesc *ptdesc = page_ptdesc(page);
+
+	/* pmd_free() checks pmd_huge_pte, which aliases the list links. */
+	memset(&ptdesc->pt_list, 0, sizeof(ptdesc->pt_list));
+	if (level == PGTLIB_LEVEL_PTE && (space->flags & PGTLIB_SPACE_KERNEL))
+		return;
+	__folio_set_pgtable(ptdesc_folio(ptdesc));
+	lruvec_stat_add_folio(ptdesc_folio(ptdesc), NR_PAGETABLE);
+}
+
+static void pgtlib_table_dtor(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (!folio_test_pgtable(folio))
+		return;
+	__folio_clear_pgtable(folio);
+	lruvec_stat_sub_folio(folio, NR_PAGETABLE);
 }
 
 static void pgtlib_table_free(struct page *page)
 {
-	struct folio *folio = page_folio(page);
+	struct ptdesc *ptdesc = page_ptdesc(page);
 
-	page->index = 0;
-	__folio_clear_pgtable(folio);
-	lruvec_stat_sub_folio(folio, NR_PAGETABLE);
-	__free_page(page);
+	pgtlib_table_dtor(page);
+	ptdesc->pt_index = 0;
+#if ALLOC_SPLIT_PTLOCKS
+	if (ptdesc->ptl)
+#endif
+		ptlock_free(ptdesc);
+	pagetable_free(ptdesc);
 }
 
 static void pgtlib_free_list(struct list_head *list, struct pgtlib_txn *txn)
@@ -126,7 +174,7 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 						     struct page, lru);
 
 		list_move(&page->lru, list);
-		space->nr_spare--;
+		WRITE_ONCE(space->nr_spare, space->nr_spare - 1);
 		avail--;
 		got++;
 	}
@@ -163,14 +211,15 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 	struct page *page, *next;
 	LIST_HEAD(excess);
 
-	if (list_empty(list) && space->nr_spare <=
-	    space->nr_reserved + PGTLIB_SPARE_CACHE)
+	/* Unlocked: the lock is taken whenever there may be work. */
+	if (list_empty(list) && READ_ONCE(space->nr_spare) <=
+	    READ_ONCE(space->nr_reserved) + PGTLIB_SPARE_CACHE)
 		return;
 	spin_lock(space->lock);
 	/* Trim spares left over by pgtlib_unreserve() too. */
 	while (space->nr_spare > space->nr_reserved + PGTLIB_SPARE_CACHE) {
 		list_move(space->spare.next, &excess);
-		space->nr_spare--;
+		WRITE_ONCE(space->nr_spare, space->nr_spare - 1);
 	}
 	list_for_each_entry_safe(page, next, list, lru) {
 		if (!keep_all &&
@@ -179,21 +228,33 @@ void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			continue;
 		}
 		list_move(&page->lru, &space->spare);
-		space->nr_spare++;
+		WRITE_ONCE(space->nr_spare, space->nr_spare + 1);
 	}
 	spin_unlock(space->lock);
 	pgtlib_free_list(&excess, txn);
 }
 
-/* The first page of @list, to become a table of the space. */
-void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list)
+/*
+ * The first page of @list, to become a table of the space; NULL if the
+ * operation's count fell short (the range changed under its owner).
+ */
+void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
+			 unsigned int level)
+{
+	KUNIT_STATIC_STUB_REDIRECT(pgtlib_tables_take, space, list, level);
+	return __pgtlib_tables_take(space, list, level);
+}
+
+void *__pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
+			   unsigned int level)
 {
 	struct page *page;
 
 	page = list_first_entry_or_null(list, struct page, lru);
 	if (WARN_ON_ONCE(!page))
 		return NULL;
-	list_del_init(&page->lru);
+	list_del(&page->lru);
+	pgtlib_table_ctor(space, page, level);
 	atomic_long_inc(&space->nr_tables);
 	return page_address(page);
 }
@@ -201,9 +262,58 @@ void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list)
 /* A table removed from the space: freed after the next invalidation. */
 void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table)
 {
+	struct page *page = virt_to_page(table);
+
 	atomic_long_dec(&txn->space->nr_tables);
-	list_add_tail(&virt_to_page(table)->lru, &txn->free_tables);
+	pgtlib_table_dtor(page);
+	list_add_tail(&page->lru, &txn->free_tables);
 }
+
+/*
+ * init_mm's tables are walked without any lock of pgtlib's: by pgtlib_walk()
+ * under rcu_read_lock(), and by ptdump under mmap_write_lock(&init_mm). A
+ * table removed from init_mm (only a collapse removes one) is therefore
+ * freed after a grace period, by a work item that excludes ptdump.
+ */
+static LLIST_HEAD(pgtlib_rcu_freed);
+
+static void pgtlib_free_work_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&pgtlib_rcu_freed), *pos, *n;
+
+	mmap_read_lock(&init_mm);
+	llist_for_each_safe(pos, n, list) {
+		struct page *page = container_of((void *)pos, struct page,
+						 rcu_head);
+
+		pgtlib_table_free(page);
+		this_cpu_inc(pgtlib_totals.tables_freed);
+	}
+	mmap_read_unlock(&init_mm);
+}
+
+static DECLARE_WORK(pgtlib_free_work, pgtlib_free_work_fn);
+
+static void pgtlib_table_rcu_free(struct rcu_head *head)
+{
+	llist_add((struct llist_node *)head, &pgtlib_rcu_freed);
+	schedule_work(&pgtlib_free_work);
+}
+
+/**
+ * pgtlib_tables_drain() - wait until removed init_mm tables are freed
+ *
+ * For tests and for callers that count table pages: every table removed
+ * from init_mm before the call has been freed when it returns.
+ *
+ * Context: may sleep.
+ */
+void pgtlib_tables_drain(void)
+{
+	rcu_barrier();
+	flush_work(&pgtlib_free_work);
+}
+
 
 /**
  * pgtlib_kernel_space() - the kernel's own page table
@@ -348,8 +458,7 @@ static void pgtlib_free_tables(struct pgtlib_space *space, unsigned int level,
 			goto skip;
 		}
 		val = pgtlib_entry_read(level, ep);
-		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_none(level, val) ||
-		    pgtlib_entry_leaf(level, val))
+		if (pgtlib_entry_kind(level, val) != PGTLIB_TABLE)
 			goto skip;
 		if (level > PGTLIB_LEVEL_PMD)
 			pgtlib_free_tables(space, level - 1, ep, addr, next);
@@ -459,7 +568,8 @@ static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn,
 	for (pages = 0, i = 0; i < nr; i++)
 		pages += txn->ranges[i].end - txn->ranges[i].start;
 	pages >>= PAGE_SHIFT;
-	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
+	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling() ||
+	      (tables && PGTLIB_ARCH_TABLES_FLUSH_ALL);
 
 	pgtlib_count(txn, flushes, 1);
 	if (all)
@@ -481,26 +591,28 @@ void pgtlib_txn_flush(struct pgtlib_txn *txn)
 		__pgtlib_txn_flush(txn, false);
 }
 
-/* After the flush, no CPU can walk the removed tables: recycle them. */
+/*
+ * After the flush, no CPU's TLB holds a walk through the removed tables.
+ * Those of a private space, which only pgtlib walks and only under the
+ * space's lock, are recycled at once; init_mm's go after a grace period.
+ */
 static void pgtlib_txn_free_tables(struct pgtlib_txn *txn)
 {
-	struct page *page;
+	struct page *page, *next;
 
+	if (txn->space->flags & PGTLIB_SPACE_KERNEL) {
+		list_for_each_entry_safe(page, next, &txn->free_tables, lru) {
+			list_del(&page->lru);
+			call_rcu(&page->rcu_head, pgtlib_table_rcu_free);
+		}
+		return;
+	}
 	/* Unmap empties what it removes; a collapse leaves its leaves. */
 	if (txn->dirty_tables)
 		list_for_each_entry(page, &txn->free_tables, lru)
 			clear_page(page_address(page));
-	if ((txn->space->flags & PGTLIB_SPACE_KERNEL) &&
-	    !(txn->flags & PGTLIB_TXN_NOALLOC) &&
-	    !list_empty(&txn->free_tables)) {
-		/* ptdump walks init_mm under mmap_write_lock(), not our lock. */
-		mmap_read_lock(&init_mm);
-		pgtlib_tables_release(txn, &txn->free_tables, false);
-		mmap_read_unlock(&init_mm);
-	} else {
-		pgtlib_tables_release(txn, &txn->free_tables,
-				      txn->flags & PGTLIB_TXN_NOALLOC);
-	}
+	pgtlib_tables_release(txn, &txn->free_tables,
+			      txn->flags & PGTLIB_TXN_NOALLOC);
 }
 
 static noinline void pgtlib_txn_end(struct pgtlib_txn *txn)

@@ -2,67 +2,9 @@
 /*
  * pgtlib internals, shared by the core, its debugfs interface and its tests.
  *
- * The architecture contract. <asm/pgtlib.h> provides, inline where it runs
- * once per entry:
- *
- * PGTLIB_ARCH_PROT_SUPPORTED
- *	The %PGTLIB_PROT_* bits the architecture can express.
- * bool pgtlib_arch_level_has_leaf(unsigned int level)
- *	A kernel leaf may live at @level on this CPU.
- * bool pgtlib_arch_prot_ok(unsigned int prot)
- *	The architecture can express this combination of %PGTLIB_PROT_* bits.
- * bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
- *	A leaf at @level (> 0) may map @phys (e.g. x86's MTRRs are uniform).
- * unsigned long pgtlib_arch_mk_leaf(unsigned int level, unsigned long pfn,
- *				     pgprot_t prot)
- *	The raw value of a leaf at @level; @prot is in PTE (level 0) form.
- * pgprot_t pgtlib_arch_leaf_prot(unsigned int level, unsigned long val)
- *	The protection of the leaf @val at @level, in PTE form.
- * pgprot_t pgtlib_arch_pgprot(unsigned int prot)
- * unsigned int pgtlib_arch_prot_decode(pgprot_t prot)
- *	Translate between %PGTLIB_PROT_* bits and PTE-form pgprot_t.
- * void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
- *			       pgprot_t *set_mask, pgprot_t *clear_mask)
- *	PTE bits to clear then set to apply pgtlib_protect(@set, @clear).
- * PGTLIB_ARCH_NEEDS_BBM
- *	Changing the output address or size of a live valid entry (a split,
- *	a collapse, a replacing map) or its memory type needs
- *	break-before-make: clear, invalidate, then write.
- * PGTLIB_ARCH_CONT_PTES
- *	PTEs that one aligned, physically contiguous group may mark as a
- *	single TLB entry (arm64's contiguous bit); 1 when there is no hint.
- *	Changing part of a group needs the whole group rewritten without the
- *	hint first, with break-before-make.
- * bool pgtlib_arch_pte_cont(unsigned long val)
- * unsigned long pgtlib_arch_pte_set_cont(unsigned long val, bool cont)
- *	Test, set or clear that hint in the PTE @val.
- * PGTLIB_ARCH_CONT_PMDS
- * bool pgtlib_arch_pmd_cont(unsigned long val)
- * unsigned long pgtlib_arch_pmd_set_cont(unsigned long val, bool cont)
- *	The same for huge PMD leaves. pgtlib does not make such groups, but
- *	unfolds those of the kernel's own mappings that an operation cuts.
- * pte_t pgtlib_arch_pte_get(pte_t *ptep)
- *	Read a kernel PTE as it was written (without arm64's gathering of a
- *	contiguous group's access and dirty bits).
- * void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
- * void pgtlib_arch_sync_ptes(void)
- *	Write a kernel PTE without the per-entry barriers of set_pte_at();
- *	one pgtlib_arch_sync_ptes() makes a batch of writes visible to this
- *	CPU's table walker.
- * PGTLIB_ARCH_FLUSH_AFTER_SPLIT
- *	After a live split the TLB must be flushed before the new smaller
- *	leaves may differ from the huge one (the x86 SDM forbids a TLB holding
- *	both sizes with different attributes).
- * unsigned long pgtlib_arch_flush_ceiling(void)
- *	Pages above which one full flush is cheaper than page invalidations.
- * PGTLIB_ARCH_FLUSH_IPI
- *	Invalidating other CPUs' TLBs interrupts them (x86), so it needs
- *	interrupts enabled; arm64 broadcasts TLBI instead.
- * void pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
- *			  bool all, bool tables)
- *	Invalidate kernel translations for @ranges on every CPU, or the
- *	whole TLB when @all, as one request; @tables: table pages were
- *	removed, so cached walks must go too.
+ * The architecture contract is include/asm-generic/pgtlib.h: the flags
+ * and helpers with their defaults, and those each <asm/pgtlib.h> must
+ * provide.
  */
 #ifndef _MM_PGTLIB_INTERNAL_H
 #define _MM_PGTLIB_INTERNAL_H
@@ -185,16 +127,6 @@ static inline bool pgtlib_level_folded(unsigned int level)
 	default:
 		return false;
 	}
-}
-
-/* The highest level whose entries are real. */
-static inline unsigned int pgtlib_top_level(void)
-{
-	unsigned int level = PGTLIB_LEVEL_PGD;
-
-	while (pgtlib_level_folded(level))
-		level--;
-	return level;
 }
 
 static inline unsigned int pgtlib_level_shift(unsigned int level)
@@ -348,6 +280,104 @@ static inline void *pgtlib_entry_table(struct pgtlib_space *space,
 	return pgtlib_entry_offset(space, level - 1, ep, base);
 }
 
+/* What an entry is, to every descent: nothing, a table below, or a leaf. */
+enum pgtlib_entry_kind {
+	PGTLIB_HOLE,
+	PGTLIB_TABLE,
+	PGTLIB_LEAF,
+};
+
+static __always_inline enum pgtlib_entry_kind
+pgtlib_entry_kind(unsigned int level, unsigned long val)
+{
+	if (pgtlib_entry_none(level, val))
+		return PGTLIB_HOLE;
+	if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_leaf(level, val))
+		return PGTLIB_LEAF;
+	return PGTLIB_TABLE;
+}
+
+/*
+ * The entry for @addr one level below the table entry @ep at @level,
+ * whose value is @val. The PTE table is found from @val; above it the
+ * kernel's pXd_offset() must see @ep itself, which a folded level returns.
+ */
+static __always_inline void *pgtlib_entry_below(unsigned int level, void *ep,
+						unsigned long val,
+						unsigned long addr)
+{
+	pmd_t pmd;
+
+	switch (level) {
+	case PGTLIB_LEVEL_PMD:
+		pmd = __pmd(val);
+		return pte_offset_kernel(&pmd, addr);
+	case PGTLIB_LEVEL_PUD:
+		return pmd_offset((pud_t *)ep, addr);
+	case PGTLIB_LEVEL_P4D:
+		return pud_offset((p4d_t *)ep, addr);
+	default:
+		return p4d_offset((pgd_t *)ep, addr);
+	}
+}
+
+/**
+ * struct pgtlib_cursor - a descent towards one address
+ * @addr: the address
+ * @ep: the entry at @level that translates it
+ * @val: @ep's value, read once
+ * @level: a level the architecture does not fold
+ * @kind: what @val is
+ *
+ * pgtlib_cursor_top() positions the cursor on the top-level entry and
+ * pgtlib_cursor_down() moves it into the table that entry points to; both
+ * step over folded levels, and the caller acts on @kind at each level.
+ */
+struct pgtlib_cursor {
+	unsigned long addr;
+	void *ep;
+	unsigned long val;
+	unsigned int level;
+	enum pgtlib_entry_kind kind;
+};
+
+static __always_inline void pgtlib_cursor_fold(struct pgtlib_cursor *c)
+{
+	while (pgtlib_level_folded(c->level)) {
+		c->ep = pgtlib_entry_below(c->level, c->ep, c->val, c->addr);
+		c->level--;
+		c->val = pgtlib_entry_read(c->level, c->ep);
+	}
+	c->kind = pgtlib_entry_kind(c->level, c->val);
+}
+
+static __always_inline void pgtlib_cursor_top(struct pgtlib_cursor *c,
+					      struct pgtlib_space *space,
+					      unsigned long addr)
+{
+	c->addr = addr;
+	c->level = PGTLIB_LEVEL_PGD;
+	c->ep = pgd_offset_pgd(space->pgd, addr);
+	c->val = pgtlib_entry_read(c->level, c->ep);
+	pgtlib_cursor_fold(c);
+}
+
+/* Into the table @c points to (@c->kind is PGTLIB_TABLE). */
+static __always_inline void pgtlib_cursor_down(struct pgtlib_cursor *c)
+{
+	c->ep = pgtlib_entry_below(c->level, c->ep, c->val, c->addr);
+	c->level--;
+	c->val = pgtlib_entry_read(c->level, c->ep);
+	pgtlib_cursor_fold(c);
+}
+
+/* Re-read the entry under @c, which this CPU has just changed. */
+static __always_inline void pgtlib_cursor_reload(struct pgtlib_cursor *c)
+{
+	c->val = pgtlib_entry_read(c->level, c->ep);
+	c->kind = pgtlib_entry_kind(c->level, c->val);
+}
+
 /* Entries in a table of @level. */
 static inline unsigned int pgtlib_level_ptrs(unsigned int level)
 {
@@ -440,7 +470,11 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 			unsigned long nr, bool may_alloc);
 void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			   bool keep_all);
-void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list);
+void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
+			 unsigned int level);
+void *__pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
+			   unsigned int level);
+void pgtlib_tables_drain(void);
 void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
 void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			    unsigned long end);

@@ -11,6 +11,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/sections.h>
 #include <linux/pgalloc.h>
 
 #include "internal.h"
@@ -114,6 +115,11 @@ static void pgtlib_op_note(struct pgtlib_op *op, unsigned int level,
 static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
 			      void *ep, void *table)
 {
+	/*
+	 * The table's contents (zeroes, or the leaves of a split) must be
+	 * visible before the entry that publishes it: see pmd_install().
+	 */
+	smp_wmb();
 	switch (level) {
 	case PGTLIB_LEVEL_PMD:
 		pmd_populate_kernel(&init_mm, (pmd_t *)ep, table);
@@ -132,11 +138,27 @@ static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
+ * Break-before-make unmaps a whole leaf or group for a moment. Where CPUs
+ * other than the owner's may be using the memory, in the linear map or the
+ * kernel image, no caller can own all of it: refuse, before any change.
+ */
+static bool pgtlib_bbm_refused(struct pgtlib_op *op, unsigned long start,
+			       unsigned long end)
+{
+	if (!PGTLIB_ARCH_NEEDS_BBM ||
+	    (op->space->flags & (PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL)) !=
+	    (PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL))
+		return false;
+	return (start < (unsigned long)high_memory && end > PAGE_OFFSET) ||
+	       (start < (unsigned long)_end && end > (unsigned long)_text);
+}
+
+/*
  * Replace the huge leaf @val at @ep by a table of leaves one level down that
  * map the same memory with the same protection.
  */
-static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
-			    void *ep, unsigned long val, unsigned long addr)
+static int pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
+			   void *ep, unsigned long val, unsigned long addr)
 {
 	unsigned long size = __pgtlib_level_size(level);
 	unsigned long base = addr & ~(size - 1);
@@ -144,11 +166,16 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 	unsigned long pfn = pgtlib_entry_pfn(level, val);
 	unsigned long step = __pgtlib_level_size(child) >> PAGE_SHIFT;
 	pgprot_t prot = pgtlib_arch_leaf_prot(level, val);
-	void *table = pgtlib_tables_take(op->space, &op->tables);
-	unsigned long *entries = table;
+	unsigned long *entries;
+	void *table;
 
-	if (WARN_ON_ONCE(!table))
-		return;
+	if (pgtlib_bbm_refused(op, base, base + size))
+		return -EBUSY;
+	table = pgtlib_tables_take(op->space, &op->tables, child);
+	entries = table;
+	/* Nothing is written yet: the leaf stays, and so must the caller. */
+	if (!table)
+		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		entries[i] = pgtlib_arch_mk_leaf(child, pfn + i * step, prot);
 
@@ -163,6 +190,7 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 	pgtlib_count(op->txn, leaves_split, 1);
 	op->split_lo = min(op->split_lo, base);
 	op->split_hi = max(op->split_hi, base + size);
+	return 0;
 }
 
 /*
@@ -171,8 +199,8 @@ static void pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
  * hint, breaking before making in a live space. Translations stay as they
  * were.
  */
-static void pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
-			     void *ep, unsigned long addr)
+static int pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
+			    void *ep, unsigned long addr)
 {
 	unsigned int i, n = pgtlib_cont_leaves(level);
 	unsigned long size = __pgtlib_level_size(level);
@@ -180,11 +208,25 @@ static void pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
 	unsigned long step = size >> PAGE_SHIFT;
 	pgprot_t prot;
 
-	/* A group maps consecutive memory with one protection: keep one. */
+	/*
+	 * A group maps consecutive memory with one protection, and is
+	 * rebuilt from its first entry: refuse one that another agent
+	 * changed in part (KFENCE or debug_pagealloc invalidating a page).
+	 */
+	if (pgtlib_bbm_refused(op, base, base + n * size))
+		return -EBUSY;
 	ep -= (addr - base) / size * sizeof(pte_t);
 	first = pgtlib_entry_read(level, ep);
 	pfn = pgtlib_entry_pfn(level, first);
 	prot = pgtlib_arch_leaf_prot(level, first);
+	for (i = 0; i < n; i++) {
+		val = pgtlib_entry_read(level, ep + i * sizeof(pte_t));
+		if (pgtlib_entry_kind(level, val) != PGTLIB_LEAF ||
+		    pgtlib_entry_pfn(level, val) != pfn + i * step ||
+		    pgprot_val(pgtlib_arch_leaf_prot(level, val)) !=
+		    pgprot_val(prot))
+			return -EBUSY;
+	}
 	if (op->space->flags & PGTLIB_SPACE_LIVE) {
 		for (i = 0; i < n; i++)
 			pgtlib_entry_write(level, ep + i * sizeof(pte_t), 0);
@@ -196,41 +238,44 @@ static void pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
 		pgtlib_entry_write(level, ep + i * sizeof(pte_t),
 				   pgtlib_leaf_set_cont(level, val, false));
 	}
+	return 0;
 }
 
-/* Split huge leaves so that @addr becomes a leaf boundary. */
-static void pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
+/*
+ * Split huge leaves so that @addr becomes a leaf boundary. A split keeps
+ * every translation, so stopping half-way changes none: -ENOMEM if a table
+ * the count promised is missing (the range changed under its owner).
+ */
+static int pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 {
-	unsigned int level = PGTLIB_LEVEL_PGD;
-	void *ep = NULL;
+	struct pgtlib_cursor c;
+	int ret;
 
 	if (addr <= op->space->start || addr >= op->space->end)
-		return;
+		return 0;
 
-	for (;;) {
-		unsigned long val;
-
-		ep = pgtlib_entry_offset(op->space, level, ep, addr);
-		if (pgtlib_level_folded(level))
-			goto down;
-		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_entry_none(level, val))
-			return;
-		if (level == PGTLIB_LEVEL_PTE || pgtlib_entry_leaf(level, val)) {
-			if (pgtlib_leaf_cont(level, val) &&
-			    !IS_ALIGNED(addr, pgtlib_cont_leaves(level) *
-					      __pgtlib_level_size(level))) {
-				pgtlib_op_unfold(op, level, ep, addr);
-				val = pgtlib_entry_read(level, ep);
-			}
-			if (level == PGTLIB_LEVEL_PTE ||
-			    IS_ALIGNED(addr, __pgtlib_level_size(level)))
-				return;
-			pgtlib_op_split(op, level, ep, val, addr);
+	for (pgtlib_cursor_top(&c, op->space, addr); c.kind != PGTLIB_HOLE;
+	     pgtlib_cursor_down(&c)) {
+		if (c.kind == PGTLIB_TABLE)
+			continue;
+		if (pgtlib_leaf_cont(c.level, c.val) &&
+		    !IS_ALIGNED(addr, pgtlib_cont_leaves(c.level) *
+				      __pgtlib_level_size(c.level))) {
+			ret = pgtlib_op_unfold(op, c.level, c.ep, addr);
+			if (ret)
+				return ret;
+			pgtlib_cursor_reload(&c);
 		}
-down:
-		level--;
+		if (c.level == PGTLIB_LEVEL_PTE ||
+		    IS_ALIGNED(addr, __pgtlib_level_size(c.level)))
+			return 0;
+		ret = pgtlib_op_split(op, c.level, c.ep, c.val, addr);
+		if (ret)
+			return ret;
+		/* A table now: go down into it. */
+		pgtlib_cursor_reload(&c);
 	}
+	return 0;
 }
 
 /* Upper bound of the tables pgtlib_op_split_at(@addr) installs. */
@@ -255,45 +300,37 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 					 unsigned long addr,
 					 unsigned long before, bool *unfold)
 {
-	unsigned int level = PGTLIB_LEVEL_PGD, k;
+	struct pgtlib_cursor c;
 	unsigned long n = 0;
-	void *ep = NULL;
+	unsigned int k;
 
 	if (addr <= op->space->start || addr >= op->space->end)
 		return 0;
 	if (before <= op->space->start)
 		before = 0;
 
-	for (; level > PGTLIB_LEVEL_PTE; level--) {
-		unsigned long val;
+	for (pgtlib_cursor_top(&c, op->space, addr); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		;
+	if (c.kind != PGTLIB_LEAF || c.level == PGTLIB_LEVEL_PTE)
+		return 0;
+	if (pgtlib_leaf_cont(c.level, c.val) &&
+	    !IS_ALIGNED(addr, pgtlib_cont_leaves(c.level) *
+			      __pgtlib_level_size(c.level)))
+		*unfold = true;
+	/* Each split leaves a smaller leaf that may need splitting. */
+	for (k = c.level; k > PGTLIB_LEVEL_PTE; k--) {
+		unsigned long size = __pgtlib_level_size(k);
 
-		ep = pgtlib_entry_offset(op->space, level, ep, addr);
-		if (pgtlib_level_folded(level))
+		if (IS_ALIGNED(addr, size))
 			continue;
-		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_entry_none(level, val))
-			return 0;
-		if (!pgtlib_entry_leaf(level, val))
+		/* The split at @before already split this leaf. */
+		if (before && !IS_ALIGNED(before, size) &&
+		    ALIGN_DOWN(before, size) == ALIGN_DOWN(addr, size))
 			continue;
-		if (pgtlib_leaf_cont(level, val) &&
-		    !IS_ALIGNED(addr, pgtlib_cont_leaves(level) *
-				      __pgtlib_level_size(level)))
-			*unfold = true;
-		/* Each split leaves a smaller leaf that may need splitting. */
-		for (k = level; k > PGTLIB_LEVEL_PTE; k--) {
-			unsigned long size = __pgtlib_level_size(k);
-
-			if (IS_ALIGNED(addr, size))
-				continue;
-			/* The split at @before already split this leaf. */
-			if (before && !IS_ALIGNED(before, size) &&
-			    ALIGN_DOWN(before, size) == ALIGN_DOWN(addr, size))
-				continue;
-			n++;
-		}
-		return n;
+		n++;
 	}
-	return 0;
+	return n;
 }
 
 /* Upper bound of the tables needed to map [start, end) where none exist. */
@@ -399,9 +436,13 @@ static int pgtlib_apply_hole(struct pgtlib_op *op, unsigned int level,
 	}
 	if (op->kind != PGTLIB_OP_MAP && op->kind != PGTLIB_OP_RESERVE)
 		return 0;
-	table = pgtlib_tables_take(op->space, &op->tables);
-	if (WARN_ON_ONCE(!table))
+	table = pgtlib_tables_take(op->space, &op->tables, level - 1);
+	if (!table) {
+		/* A MAP takes back what it wrote before @addr. */
+		if (op->kind == PGTLIB_OP_MAP)
+			op->fail_addr = addr;
 		return -ENOMEM;
+	}
 	pgtlib_op_install(op, level, ep, table);
 	if (op->kind == PGTLIB_OP_RESERVE && level == PGTLIB_LEVEL_PMD)
 		return 0;
@@ -481,13 +522,19 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	void *table;
 	pgprot_t prot;
 
-	if (!__pgtlib_level_has_leaf(level) || pgtlib_level_folded(child))
+	if (!__pgtlib_level_has_leaf(level) || pgtlib_level_folded(child) ||
+	    pgtlib_bbm_refused(op, addr, addr + size))
 		return;
 	table = pgtlib_entry_table(op->space, level, ep, addr);
 	if (!pgtlib_table_is_ours(table))
 		return;
 	entries = table;
-	first = entries[0];
+	/*
+	 * The contiguous hint belongs to groups of children, not to the one
+	 * leaf that replaces them (no PUD block may carry it).
+	 */
+	first = pgtlib_leaf_set_cont(child, pgtlib_entry_read(child, entries),
+				     false);
 	if (!pgtlib_entry_leaf(child, first))
 		return;
 	pfn = pgtlib_entry_pfn(child, first);
@@ -496,8 +543,9 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	    !pgtlib_arch_leaf_phys_ok(level, PFN_PHYS(pfn)))
 		return;
 	for (i = 1; i < n; i++) {
-		unsigned long val = entries[i];
+		unsigned long val = pgtlib_entry_read(child, &entries[i]);
 
+		val = pgtlib_leaf_set_cont(child, val, false);
 		if (!pgtlib_entry_leaf(child, val) ||
 		    pgtlib_entry_pfn(child, val) != pfn + i * step ||
 		    pgprot_val(pgtlib_arch_leaf_prot(child, val)) !=
@@ -521,6 +569,47 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
+ * An IPI cannot be sent with interrupts disabled: an operation that must
+ * invalidate a live space half-way (x86) is refused before it changes
+ * anything, with -EAGAIN.
+ */
+static bool pgtlib_cannot_flush(struct pgtlib_space *space)
+{
+	return PGTLIB_ARCH_FLUSH_IPI && (space->flags & PGTLIB_SPACE_LIVE) &&
+	       irqs_disabled();
+}
+
+/*
+ * A MAP that could put a huge leaf at @ep finds an empty table of pgtlib's
+ * there (init_mm keeps its emptied tables): replace it, as vmap does with
+ * pmd_free_pte_page(). The walk caches may hold the table: clear the
+ * entry and invalidate them before the leaf goes in.
+ */
+static bool pgtlib_replace_empty(struct pgtlib_op *op, unsigned int level,
+				 void *ep, unsigned long addr,
+				 unsigned long next)
+{
+	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
+	void *table = pgtlib_entry_table(op->space, level, ep, addr);
+
+	if (!pgtlib_table_is_ours(table) || pgtlib_cannot_flush(op->space))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!pgtlib_entry_none(child,
+				       pgtlib_entry_read(child, table +
+							 i * sizeof(pte_t))))
+			return false;
+
+	pgtlib_entry_write(level, ep, 0);
+	op->txn->flush_tables = true;
+	pgtlib_txn_add_range(op->txn, addr, next);
+	if (op->space->flags & PGTLIB_SPACE_LIVE)
+		pgtlib_txn_flush(op->txn);
+	pgtlib_tables_retire(op->txn, table);
+	return true;
+}
+
+/*
  * The table entry @ep at @level, of which the operation covers [addr, next).
  * Returns 1 if a table is left under @ep, 0 if the entry is now a hole or a
  * leaf, or a negative error.
@@ -532,6 +621,11 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	bool child_empty;
 	void *table;
 	int ret;
+
+	if (op->kind == PGTLIB_OP_MAP &&
+	    pgtlib_op_can_leaf(op, level, addr, next) &&
+	    pgtlib_replace_empty(op, level, ep, addr, next))
+		return pgtlib_apply_hole(op, level, ep, addr, next);
 
 	/* RESERVE and COLLAPSE have nothing to do inside a PTE table. */
 	if (level == PGTLIB_LEVEL_PMD && (op->kind == PGTLIB_OP_RESERVE ||
@@ -552,11 +646,12 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	if (op->kind != PGTLIB_OP_UNMAP || !child_empty || op->keep_tables)
 		return 1;
 	/*
-	 * Every page table copies the kernel's top-level entries (x86 syncs
-	 * them into each PGD): a table they point to is never freed.
+	 * An emptied table of init_mm stays, for the next map, as vmalloc
+	 * leaves its own: the kernel's lockless walkers (vmalloc_to_page()
+	 * for /proc/kcore, lookup_address(), show_pte()) may be reading it,
+	 * and a range's owner cannot know they are not.
 	 */
-	if ((op->space->flags & PGTLIB_SPACE_KERNEL) &&
-	    level == pgtlib_top_level())
+	if (op->space->flags & PGTLIB_SPACE_KERNEL)
 		return 1;
 
 	table = pgtlib_entry_table(op->space, level, ep, addr);
@@ -767,16 +862,20 @@ static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
 			goto next;
 		}
 		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_entry_none(level, val)) {
+		switch (pgtlib_entry_kind(level, val)) {
+		case PGTLIB_HOLE:
 			ret = pgtlib_apply_hole(op, level, ep, addr, next);
-		} else if (pgtlib_entry_leaf(level, val)) {
+			break;
+		case PGTLIB_LEAF:
 			ret = pgtlib_apply_leaf(op, level, ep, val, addr, next);
-		} else {
+			break;
+		default:
 			ret = pgtlib_apply_table(op, level, ep, addr, next);
 			if (ret > 0) {
 				*emptied = false;
 				ret = 0;
 			}
+			break;
 		}
 next:
 		if (ret)
@@ -999,8 +1098,14 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	 * forbids making an entry valid before that one is gone.
 	 */
 	if (op->kind == PGTLIB_OP_MAP &&
-	    pgtlib_txn_pending(txn, op->start, op->end))
+	    pgtlib_txn_pending(txn, op->start, op->end)) {
+		if (pgtlib_cannot_flush(space))
+			return -EAGAIN;
 		pgtlib_txn_flush(txn);
+	}
+	if (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE) &&
+	    pgtlib_cannot_flush(space))
+		return -EAGAIN;
 
 	INIT_LIST_HEAD(&op->tables);
 	op->mod_mask = 0;
@@ -1013,6 +1118,10 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		cut = false;
 		splits = pgtlib_count_splits(op, op->start, 0, &cut) +
 			 pgtlib_count_splits(op, op->end, op->start, &cut);
+		/* Protecting part of a split leaf flushes after the split. */
+		if (splits && op->kind == PGTLIB_OP_PROTECT &&
+		    PGTLIB_ARCH_FLUSH_AFTER_SPLIT && pgtlib_cannot_flush(space))
+			return -EAGAIN;
 		ret = pgtlib_tables_claim(txn, &op->tables, splits, true);
 		if (ret)
 			return ret;
@@ -1051,21 +1160,28 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 apply:
 	spin_lock(space->lock);
 	if (cut && pgtlib_op_splits(op)) {
-		pgtlib_op_split_at(op, op->start);
-		pgtlib_op_split_at(op, op->end);
+		ret = pgtlib_op_split_at(op, op->start) ?:
+		      pgtlib_op_split_at(op, op->end);
 		/*
 		 * A TLB may still hold the huge leaf; flush it before any of
 		 * the smaller leaves that replaced it changes.
 		 */
 		if (PGTLIB_ARCH_FLUSH_AFTER_SPLIT && live &&
-		    op->kind != PGTLIB_OP_UNMAP && op->split_lo < op->split_hi) {
+		    (op->kind != PGTLIB_OP_UNMAP || ret) &&
+		    op->split_lo < op->split_hi) {
 			pgtlib_txn_add_range(txn, op->split_lo, op->split_hi);
 			pgtlib_txn_flush(txn);
 		}
+		if (ret)
+			goto unlock;
 	}
 	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&
 	    (op->flags & PGTLIB_MAP_REPLACE)) {
 		unsigned long unmapped = txn->stats.pages_unmapped;
+
+		ret = -EBUSY;
+		if (pgtlib_bbm_refused(op, op->start, op->end))
+			goto unlock;
 
 		/* Break before make: clear what is there and flush it first. */
 		op->kind = PGTLIB_OP_UNMAP;
@@ -1084,6 +1200,7 @@ apply:
 			   &emptied);
 	if (ret && op->fail_addr)
 		pgtlib_op_take_back(op);
+unlock:
 	spin_unlock(space->lock);
 
 	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
@@ -1153,9 +1270,15 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0; -EINVAL for misaligned or empty or wrapping arguments, bad
  * flags or protection the architecture cannot express (including W+X);
- * -ERANGE for a range outside the space; -EPERM for a range shared with
+ * -ERANGE for a range outside the space or physical addresses beyond what
+ * the CPU can address; -EPERM for a range shared with
  * init_mm; -EEXIST if a leaf is already mapped there and
- * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had.
+ * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had;
+ * -EOPNOTSUPP for an uncached or WC live mapping of memory the direct map
+ * aliases (x86: RAM); -EAGAIN if it would have to invalidate with
+ * interrupts disabled (x86);
+ * -EBUSY for break-before-make where no caller can own the memory (arm64):
+ * see <linux/pgtlib.h>.
  */
 noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 			phys_addr_t phys, unsigned long size,
@@ -1175,6 +1298,12 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 	      pgtlib_check_prot(prot);
 	if (ret)
 		return ret;
+	if (!pgtlib_arch_phys_ok(phys + size - 1))
+		return -ERANGE;
+	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
+	    (txn->space->flags & PGTLIB_SPACE_LIVE) &&
+	    !pgtlib_arch_cache_alias_ok(phys, size))
+		return -EOPNOTSUPP;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
 	op.flags = flags;
 	op.phys = phys;
@@ -1217,6 +1346,12 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 	      pgtlib_check_prot(prot);
 	if (ret)
 		return ret;
+	/* Pages come from the page allocator: all RAM, or none of them. */
+	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
+	    (txn->space->flags & PGTLIB_SPACE_LIVE) && pages[0] &&
+	    !pgtlib_arch_cache_alias_ok(PFN_PHYS(page_to_pfn(pages[0])),
+					 PAGE_SIZE))
+		return -EOPNOTSUPP;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
 	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
 	op.pages = pages;
@@ -1240,7 +1375,8 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages);
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
- * -ENOMEM if a split needed a table that could not be had.
+ * -ENOMEM if a split needed a table that could not be had; -EBUSY as
+ * pgtlib_map().
  */
 noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 			  unsigned long size)
@@ -1264,17 +1400,25 @@ EXPORT_SYMBOL_GPL(pgtlib_unmap);
 struct pgtlib_prot_change {
 	unsigned int set;
 	unsigned int clear;
+	bool live;
 };
 
-/* Every leaf's new protection must be one the architecture can express. */
+/*
+ * Every leaf's new protection must be one the architecture can express,
+ * and a live leaf may only get a memory type that aliases nothing.
+ */
 static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
 {
 	const struct pgtlib_prot_change *c = arg;
 
 	if (!leaf->present)
 		return 0;
-	return pgtlib_arch_prot_ok((leaf->prot | c->set) & ~c->clear) ?
-	       0 : -EINVAL;
+	if (!pgtlib_arch_prot_ok((leaf->prot | c->set) & ~c->clear))
+		return -EINVAL;
+	if (c->live && (c->set & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
+	    !pgtlib_arch_cache_alias_ok(leaf->phys, leaf->size))
+		return -EOPNOTSUPP;
+	return 0;
 }
 
 /**
@@ -1295,8 +1439,10 @@ static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
  * Return: 0; -EINVAL for bad bits (clearing %PGTLIB_PROT_READ, a bit both
  * set and cleared, bits the architecture cannot express, a possible W+X
  * result) or a bad range; -ERANGE, -EPERM as pgtlib_map(); -EOPNOTSUPP for
- * a cache-mode change of a live space that needs break-before-make;
- * -ENOMEM if a split needed a table that could not be had.
+ * a cache-mode change of a live space that needs break-before-make, or
+ * that would alias the direct map (x86: RAM made uncached or WC);
+ * -ENOMEM if a split needed a table that could not be had; -EAGAIN and
+ * -EBUSY as pgtlib_map().
  */
 noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 			    unsigned long size, unsigned int set,
@@ -1324,8 +1470,12 @@ noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		return -EOPNOTSUPP;
 	if (set & cache)
 		clear |= cache & ~set;
-	if (set & PGTLIB_PROT_EXEC) {
-		struct pgtlib_prot_change c = { .set = set, .clear = clear };
+	if (set & (PGTLIB_PROT_EXEC | cache)) {
+		struct pgtlib_prot_change c = {
+			.set = set,
+			.clear = clear,
+			.live = txn->space->flags & PGTLIB_SPACE_LIVE,
+		};
 
 		ret = pgtlib_walk(txn->space, va, va + size,
 				  pgtlib_prot_change_ok, &c);
@@ -1440,8 +1590,9 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 		resv->nr_spare = list_count_nodes(&extra);
 		spin_lock(space->lock);
 		list_splice(&extra, &space->spare);
-		space->nr_spare += resv->nr_spare;
-		space->nr_reserved += resv->nr_spare;
+		WRITE_ONCE(space->nr_spare, space->nr_spare + resv->nr_spare);
+		WRITE_ONCE(space->nr_reserved,
+			   space->nr_reserved + resv->nr_spare);
 		list_add(&resv->list, &space->reservations);
 		spin_unlock(space->lock);
 	}
@@ -1472,8 +1623,8 @@ void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		if (r->start == va && r->end == va + size) {
 			found = r;
 			list_del(&r->list);
-			space->nr_reserved -= min(space->nr_reserved,
-						  r->nr_spare);
+			WRITE_ONCE(space->nr_reserved, space->nr_reserved -
+				   min(space->nr_reserved, r->nr_spare));
 			break;
 		}
 	}

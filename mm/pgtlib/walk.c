@@ -4,6 +4,7 @@
  */
 #include <linux/export.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 
 #include "internal.h"
 
@@ -50,14 +51,18 @@ static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
 			ret = pgtlib_walk_level(w, level - 1, ep, addr, next);
 		} else {
 			val = pgtlib_entry_read(level, ep);
-			if (pgtlib_entry_none(level, val))
+			switch (pgtlib_entry_kind(level, val)) {
+			case PGTLIB_HOLE:
 				ret = pgtlib_report(w, level, 0, addr, next);
-			else if (level == PGTLIB_LEVEL_PTE ||
-				 pgtlib_entry_leaf(level, val))
+				break;
+			case PGTLIB_LEAF:
 				ret = pgtlib_report(w, level, val, addr, next);
-			else
+				break;
+			default:
 				ret = pgtlib_walk_level(w, level - 1, ep, addr,
 							next);
+				break;
+			}
 		}
 		if (ret)
 			return ret;
@@ -77,7 +82,12 @@ static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
  * @arg: passed to @fn
  *
  * The walk descends each table once; it never restarts from the top for
- * the next entry. @fn runs under the space's lock and must not sleep.
+ * the next entry. @fn runs under rcu_read_lock() (and, for a space of
+ * pgtlib_space_create(), that space's lock) and must not sleep. On the
+ * kernel space the walk takes no lock: an entry another CPU changes
+ * meanwhile is reported as it was before or after the change.
+ *
+ * Context: any context that may take a spinlock.
  *
  * Return: 0; the first non-zero value @fn returned; -EINVAL, -ERANGE for a
  * bad range.
@@ -95,9 +105,17 @@ int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 	if (start < space->start || end - 1 > space->end - 1)
 		return -ERANGE;
 
-	spin_lock(space->lock);
+	/*
+	 * init_mm's tables, also those a private space shares, are freed
+	 * only after a grace period; a private space's own under its lock.
+	 */
+	rcu_read_lock();
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		spin_lock(space->lock);
 	ret = pgtlib_walk_level(&w, PGTLIB_LEVEL_PGD, NULL, start, end);
-	spin_unlock(space->lock);
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		spin_unlock(space->lock);
+	rcu_read_unlock();
 	return ret;
 }
 EXPORT_SYMBOL_GPL(pgtlib_walk);

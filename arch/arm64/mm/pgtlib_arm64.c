@@ -52,13 +52,14 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 {
 	unsigned long s = 0, c = 0;
 
+	/* As set_memory_rw() and _ro(): PAGE_KERNEL and PAGE_KERNEL_RO. */
 	if (set & PGTLIB_PROT_WRITE) {
-		s |= PTE_WRITE | PTE_DIRTY;
+		s |= PTE_WRITE;
 		c |= PTE_RDONLY;
 	}
 	if (clear & PGTLIB_PROT_WRITE) {
 		s |= PTE_RDONLY;
-		c |= PTE_WRITE;
+		c |= PTE_WRITE | PTE_DIRTY;
 	}
 	if (set & PGTLIB_PROT_EXEC)
 		c |= PTE_PXN;
@@ -102,6 +103,7 @@ void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 					     0, TLBI_TTL_UNKNOWN, false,
 					     lpa2_is_enabled());
 	}
-	dsb(ish);
+	/* Complete as the kernel's own flushes do: with the errata repeat. */
+	__tlbi_sync_s1ish();
 	isb();
 }

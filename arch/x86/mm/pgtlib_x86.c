@@ -15,7 +15,6 @@ bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
 						PUD_SHIFT);
 	u8 uniform;
 
-	/* A huge leaf must not straddle MTRRs of different types. */
 	mtrr_type_lookup(phys, phys + size, &uniform);
 	return uniform;
 }
@@ -63,8 +62,9 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 
 	if (set & PGTLIB_PROT_WRITE)
 		s |= _PAGE_RW | _PAGE_DIRTY;
+	/* As set_memory_ro(): Write=0, Dirty=1 means shadow stack. */
 	if (clear & PGTLIB_PROT_WRITE)
-		c |= _PAGE_RW;
+		c |= _PAGE_RW | _PAGE_DIRTY;
 	if (set & PGTLIB_PROT_EXEC)
 		c |= _PAGE_NX;
 	if (clear & PGTLIB_PROT_EXEC)
@@ -92,7 +92,6 @@ static void pgtlib_x86_flush_ranges(void *data)
 	for (i = 0; i < f->nr; i++) {
 		unsigned long addr;
 
-		/* INVLPG also drops the paging-structure caches. */
 		for (addr = f->ranges[i].start; addr < f->ranges[i].end;
 		     addr += PAGE_SIZE)
 			flush_tlb_one_kernel(addr);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * arm64 helpers for pgtlib; the contract is in mm/pgtlib/internal.h.
+ * arm64 helpers for pgtlib: what differs from <asm-generic/pgtlib.h>.
  * Blocks (huge leaves) and pages differ in the descriptor's type bits.
  */
 #ifndef _ASM_ARM64_PGTLIB_H
@@ -10,13 +10,8 @@
 #include <linux/pgtable.h>
 #include <asm/tlbflush.h>
 
-#define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
 /* ARM ARM D8.16: a live output address or size change needs BBM. */
 #define PGTLIB_ARCH_NEEDS_BBM		1
-/* Break-before-make already keeps the two sizes apart. */
-#define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	0
-/* TLBI is broadcast in hardware: no IPI, so no need for interrupts. */
-#define PGTLIB_ARCH_FLUSH_IPI		0
 /*
  * 16 4K PTEs (64K) may share one TLB entry through the contiguous bit, and
  * so may 16 2M blocks (32M), as the kernel maps some of its own memory.
@@ -38,16 +33,11 @@ static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 }
 
 /* Device and Normal-NC mappings are never executable. */
+#define pgtlib_arch_prot_ok pgtlib_arch_prot_ok
 static inline bool pgtlib_arch_prot_ok(unsigned int prot)
 {
 	return !((prot & PGTLIB_PROT_EXEC) &&
 		 (prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)));
-}
-
-static inline bool pgtlib_arch_leaf_phys_ok(unsigned int level,
-					    phys_addr_t phys)
-{
-	return true;
 }
 
 static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
@@ -85,6 +75,7 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 	}
 }
 
+#define pgtlib_arch_pte_cont pgtlib_arch_pte_cont
 static inline bool pgtlib_arch_pte_cont(unsigned long val)
 {
 	return pte_valid(__pte(val)) && pte_cont(__pte(val));
@@ -96,6 +87,7 @@ static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
 	return cont ? val | PTE_CONT : val & ~PTE_CONT;
 }
 
+#define pgtlib_arch_pmd_cont pgtlib_arch_pmd_cont
 static inline bool pgtlib_arch_pmd_cont(unsigned long val)
 {
 	return pmd_sect(__pmd(val)) && pmd_cont(__pmd(val));
@@ -112,6 +104,7 @@ static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
  * whole contiguous group in an out-of-line call. pgtlib manages kernel
  * groups itself and wants each entry as it was written.
  */
+#define pgtlib_arch_pte_get pgtlib_arch_pte_get
 static inline pte_t pgtlib_arch_pte_get(pte_t *ptep)
 {
 	return __ptep_get(ptep);
@@ -122,11 +115,13 @@ static inline pte_t pgtlib_arch_pte_get(pte_t *ptep)
  * ARM64_CONTPTE strip the contiguous bit): write plainly, then make the
  * whole batch visible with one pgtlib_arch_sync_ptes().
  */
+#define pgtlib_arch_set_pte pgtlib_arch_set_pte
 static inline void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
 {
 	__set_pte_nosync(ptep, __pte(val));
 }
 
+#define pgtlib_arch_sync_ptes pgtlib_arch_sync_ptes
 static inline void pgtlib_arch_sync_ptes(void)
 {
 	dsb(ishst);
@@ -146,9 +141,11 @@ static inline pgprot_t pgtlib_arch_pgprot(unsigned int prot)
 unsigned int pgtlib_arch_prot_decode(pgprot_t prot);
 void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 			    pgprot_t *set_mask, pgprot_t *clear_mask);
+/* As __flush_tlb_range_nosync(): MAX_DVM_OPS single TLBIs are too many. */
 static inline unsigned long pgtlib_arch_flush_ceiling(void)
 {
-	return system_supports_tlb_range() ? MAX_TLBI_RANGE_PAGES : MAX_DVM_OPS;
+	return system_supports_tlb_range() ? MAX_TLBI_RANGE_PAGES :
+					     MAX_DVM_OPS - 1;
 }
 
 void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
@@ -166,5 +163,7 @@ static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
 	else
 		__pgtlib_arch_flush(ranges, nr, all, tables);
 }
+
+#include <asm-generic/pgtlib.h>
 
 #endif /* _ASM_ARM64_PGTLIB_H */

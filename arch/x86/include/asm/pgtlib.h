@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * x86 helpers for pgtlib; the contract is in mm/pgtlib/internal.h.
+ * x86 helpers for pgtlib: what differs from <asm-generic/pgtlib.h>.
  * Huge leaves keep the PAT bit at bit 12 and set PSE, so pgtlib's
  * PTE-form protections are converted at the leaf's level.
  */
@@ -12,16 +12,16 @@
 #include <linux/pgtable.h>
 #include <asm/tlbflush.h>
 
-#define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK
-/* x86 may replace a present leaf directly, flushing afterwards. */
-#define PGTLIB_ARCH_NEEDS_BBM		0
 /* SDM 4.10.2.3: never let a TLB hold two page sizes with different bits. */
 #define PGTLIB_ARCH_FLUSH_AFTER_SPLIT	1
 /* Remote TLBs are invalidated by IPI. */
 #define PGTLIB_ARCH_FLUSH_IPI		1
-/* No contiguous hint, at any level. */
-#define PGTLIB_ARCH_CONT_PTES		1
-#define PGTLIB_ARCH_CONT_PMDS		1
+/*
+ * INVLPG drops the paging-structure caches of the current PCID only (SDM
+ * 4.10.4.1), and kernel changes bump no mm's tlb_gen: when tables go,
+ * flush every PCID, whatever tlb_single_page_flush_ceiling says.
+ */
+#define PGTLIB_ARCH_TABLES_FLUSH_ALL	1
 
 static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 {
@@ -37,23 +37,29 @@ static inline bool pgtlib_arch_level_has_leaf(unsigned int level)
 	}
 }
 
-static inline bool pgtlib_arch_prot_ok(unsigned int prot)
+/* Beyond the CPU's physical address width, a PFN would be truncated. */
+#define pgtlib_arch_phys_ok pgtlib_arch_phys_ok
+static inline bool pgtlib_arch_phys_ok(phys_addr_t last)
 {
-	return true;
+	return !(last >> boot_cpu_data.x86_phys_bits);
 }
 
 /*
- * pgtlib's protections are present leaves, already masked to what the CPU
+ * The protections pgtlib makes are present, already masked to what the CPU
  * supports (pgtlib_arch_pgprot() and pgtlib_arch_prot_masks() see to it):
- * pfn_pte()'s PROT_NONE inversion and checks have nothing to do here.
+ * pfn_pte()'s checks have nothing to do for them. A split of a leaf that
+ * is not present (set_memory_np()) keeps it so: such PTEs go through
+ * pfn_pte() for its L1TF inversion of the PFN.
  */
 static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 						unsigned long pfn,
 						pgprot_t prot)
 {
-	if (level == PGTLIB_LEVEL_PTE)
+	if (level == PGTLIB_LEVEL_PTE && (pgprot_val(prot) & _PAGE_PRESENT))
 		return (((u64)pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
 		       pgprot_val(prot);
+	if (level == PGTLIB_LEVEL_PTE)
+		return pte_val(pfn_pte(pfn, prot));
 	return pte_val(pfn_pte(pfn,
 			       __pgprot(protval_4k_2_large(pgprot_val(prot)) |
 					_PAGE_PSE)));
@@ -72,43 +78,8 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 	}
 }
 
-static inline bool pgtlib_arch_pte_cont(unsigned long val)
-{
-	return false;
-}
-
-static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
-						     bool cont)
-{
-	return val;
-}
-
-static inline bool pgtlib_arch_pmd_cont(unsigned long val)
-{
-	return false;
-}
-
-static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
-						     bool cont)
-{
-	return val;
-}
-
-static inline pte_t pgtlib_arch_pte_get(pte_t *ptep)
-{
-	return ptep_get(ptep);
-}
-
-static inline void pgtlib_arch_set_pte(pte_t *ptep, unsigned long val)
-{
-	set_pte(ptep, __pte(val));
-}
-
-/* x86 page walks see stores in program order. */
-static inline void pgtlib_arch_sync_ptes(void)
-{
-}
-
+/* A huge leaf must not straddle MTRRs of different types. */
+#define pgtlib_arch_leaf_phys_ok pgtlib_arch_leaf_phys_ok
 bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys);
 pgprot_t __pgtlib_arch_pgprot(unsigned int prot);
 
@@ -138,7 +109,6 @@ static inline unsigned long pgtlib_arch_flush_ceiling(void)
 void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 			 bool all, bool tables);
 
-/* INVLPG also drops paging-structure caches: @tables needs nothing more. */
 static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
 				     unsigned int nr, bool all, bool tables)
 {
@@ -147,5 +117,7 @@ static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
 	else
 		__pgtlib_arch_flush(ranges, nr, all, tables);
 }
+
+#include <asm-generic/pgtlib.h>
 
 #endif /* _ASM_X86_PGTLIB_H */
