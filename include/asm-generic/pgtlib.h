@@ -59,9 +59,9 @@
  * ``unsigned int pgtlib_arch_prot_decode(pgprot_t prot)``
  *	Translate between %PGTLIB_PROT_* bits and PTE-form pgprot_t.
  * ``pgtlib_arch_prot_masks(set, clear, pgprot_t *set_mask, *clear_mask)``
- *	PTE bits to clear, then set, to apply pgtlib_protect(@set, @clear).
- *	Removing write access also clears the dirty bit, as set_memory_ro()
- *	does.
+ *	PTE bits to clear, then set, to apply pgtlib_protect(@set, @clear):
+ *	what set_memory_ro() and set_memory_rw() would give (x86 clears Dirty
+ *	with write access).
  * ``unsigned long pgtlib_arch_flush_ceiling(void)``
  *	Pages above which one full flush is cheaper than page invalidations.
  * ``pgtlib_arch_flush(const struct pgtlib_range *ranges, nr, all, tables)``

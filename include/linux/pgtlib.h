@@ -147,6 +147,8 @@ struct pgtlib_range {
  * @stats: what the transaction did so far
  * @fail_alloc_at: fault injection: fail the Nth table allocation (0: never)
  * @nr_allocs: table allocations attempted, for @fail_alloc_at
+ * @resv: with %PGTLIB_TXN_NOALLOC, the range of the reservation the
+ *	transaction drew from first; the tables it removes go back to it
  *
  * A transaction lives on the caller's stack. Every change made through it
  * is visible in the page table at once, but stale TLB entries are only
@@ -168,6 +170,7 @@ struct pgtlib_txn {
 	struct pgtlib_stats stats;
 	unsigned int fail_alloc_at;
 	unsigned int nr_allocs;
+	struct pgtlib_range resv;
 };
 
 /**
@@ -241,6 +244,8 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->fail_alloc_at = 0;
 	txn->nr_allocs = 0;
 	INIT_LIST_HEAD(&txn->free_tables);
+	if (flags & PGTLIB_TXN_NOALLOC)
+		txn->resv.end = 0;
 }
 
 unsigned long pgtlib_level_size(unsigned int level);

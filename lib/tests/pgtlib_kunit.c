@@ -631,19 +631,23 @@ static void pgtlib_test_protect_levels(struct kunit *test)
 	PT_EXPECT_LEAF(test, s, pud, PT_PHYS, PT_RO, level);
 }
 
-/* Write permission and dirty bits as the architecture manuals define them. */
+/*
+ * Write permission as the architecture manuals define it, and whether a
+ * read-only leaf may keep the dirty bit: not on x86, where Write=0 with
+ * Dirty=1 encodes a shadow-stack page; arm64's PAGE_KERNEL_RO keeps its
+ * software PTE_DIRTY.
+ */
 #ifdef CONFIG_X86
 #define PT_RAW_WRITABLE(val)	(!!((val) & _PAGE_RW))
-#define PT_RAW_DIRTY(val)	(!!((val) & _PAGE_DIRTY))
+#define PT_RAW_RO_DIRTY(val)	(!!((val) & _PAGE_DIRTY))
 #else
 #define PT_RAW_WRITABLE(val)	(!((val) & PTE_RDONLY))
-#define PT_RAW_DIRTY(val)	(!!((val) & PTE_DIRTY))
+#define PT_RAW_RO_DIRTY(val)	false
 #endif
 
 /*
- * Protecting a leaf read-only clears its dirty bit as set_memory_ro() does
- * (on x86, Write=0 with Dirty=1 encodes a shadow-stack page), and write
- * access gives back what the kernel's own pfn_pte() makes of PAGE_KERNEL.
+ * Protecting a leaf read-only gives what set_memory_ro() gives, and write
+ * access back what the kernel's own pfn_pte() makes of PAGE_KERNEL.
  */
 static void pgtlib_test_protect_ro_clean(struct kunit *test)
 {
@@ -663,10 +667,10 @@ static void pgtlib_test_protect_ro_clean(struct kunit *test)
 					 NULL), 0);
 	pt_raw(s, pte, &val, NULL);
 	KUNIT_EXPECT_EQ(test, val, pte_val(pfn_pte(pfn, PAGE_KERNEL_RO)));
-	KUNIT_EXPECT_FALSE(test, PT_RAW_DIRTY(val));
+	KUNIT_EXPECT_FALSE(test, PT_RAW_RO_DIRTY(val));
 	KUNIT_ASSERT_EQ(test, pt_raw(s, pmd, &val, NULL), PGTLIB_LEVEL_PMD);
 	KUNIT_EXPECT_FALSE(test, PT_RAW_WRITABLE(val));
-	KUNIT_EXPECT_FALSE(test, PT_RAW_DIRTY(val));
+	KUNIT_EXPECT_FALSE(test, PT_RAW_RO_DIRTY(val));
 
 	KUNIT_ASSERT_EQ(test, pt_protect(s, pte, PAGE_SIZE, PGTLIB_PROT_WRITE,
 					 PGTLIB_PROT_EXEC, NULL), 0);
@@ -2646,6 +2650,64 @@ static void pgtlib_test_noalloc_atomic(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
 }
 
+/*
+ * A reservation keeps its tables for its own range: a no-allocation
+ * operation elsewhere, in no reservation, cannot take them, and each
+ * reserved range keeps what it was promised.
+ */
+static void pgtlib_test_reserve_per_range(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long r1 = pt_base() + SZ_1G, r2 = r1 + SZ_4M, z = r1 + SZ_8M;
+	struct page *page, *next;
+	struct pgtlib_txn txn;
+	LIST_HEAD(spares);
+	int ret[3];
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, r1, PT_PHYS, SZ_16M, PT_RW, 0, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, r1, SZ_2M, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, r2, SZ_2M, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 2);
+	/* no spare outside the reservations */
+	spin_lock(s->lock);
+	list_splice_init(&s->spare, &spares);
+	s->nr_spare = 0;
+	spin_unlock(s->lock);
+
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
+	ret[0] = pgtlib_protect(&txn, z + PAGE_SIZE, PAGE_SIZE, 0,
+				PGTLIB_PROT_WRITE);
+	ret[1] = pgtlib_protect(&txn, r2 + PAGE_SIZE, PAGE_SIZE, 0,
+				PGTLIB_PROT_WRITE);
+	ret[2] = pgtlib_protect(&txn, r1 + PAGE_SIZE, PAGE_SIZE, 0,
+				PGTLIB_PROT_WRITE);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, ret[0], -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ret[1], 0);
+	KUNIT_EXPECT_EQ(test, ret[2], 0);
+	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	PT_EXPECT_LEAF(test, s, z + PAGE_SIZE, PT_PHYS + SZ_8M + PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, r1 + PAGE_SIZE, PT_PHYS + PAGE_SIZE, PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, r2 + PAGE_SIZE, PT_PHYS + SZ_4M + PAGE_SIZE,
+		       PT_RO, PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 0);
+
+	pgtlib_unreserve(s, r1, SZ_2M);
+	pgtlib_unreserve(s, r2, SZ_2M);
+	list_for_each_entry_safe(page, next, &spares, lru) {
+		spin_lock(s->lock);
+		list_move(&page->lru, &s->spare);
+		s->nr_spare++;
+		spin_unlock(s->lock);
+	}
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
 /* Without a reserved table, a no-allocation transaction fails cleanly. */
 static void pgtlib_test_noalloc_enomem(struct kunit *test)
 {
@@ -3133,8 +3195,8 @@ static void pgtlib_test_cont_pmd_collapse(struct kunit *test)
 	/* split to blocks and back: a PMD table of pgtlib's own */
 	KUNIT_ASSERT_EQ(test, pt_protect(s, va, PAGE_SIZE, 0, PGTLIB_PROT_WRITE,
 					 NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_protect(s, va, PAGE_SIZE, PGTLIB_PROT_WRITE, 0,
-					 NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va, PAGE_SIZE, PGTLIB_PROT_WRITE,
+					 PGTLIB_PROT_EXEC, NULL), 0);
 	KUNIT_ASSERT_EQ(test, pt_collapse(s, va, PMD_SIZE, NULL), 0);
 	KUNIT_ASSERT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PMD);
 	pt_fold_pmds(test, s, va, SZ_1G);
@@ -3285,6 +3347,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_accounting),
 	KUNIT_CASE(pgtlib_test_noalloc_atomic),
 	KUNIT_CASE(pgtlib_test_noalloc_enomem),
+	KUNIT_CASE(pgtlib_test_reserve_per_range),
 	KUNIT_CASE_PARAM(pgtlib_test_fail_alloc, pt_fail_gen_params),
 	KUNIT_CASE_PARAM(pgtlib_test_short_count, pt_fail_gen_params),
 	KUNIT_CASE_SLOW(pgtlib_test_random_model),

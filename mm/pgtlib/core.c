@@ -150,34 +150,70 @@ static void pgtlib_free_list(struct list_head *list, struct pgtlib_txn *txn)
 	}
 }
 
+/* The reservation whose range holds [@start, @end); under the lock. */
+static struct pgtlib_reservation *
+pgtlib_reservation_find(struct pgtlib_space *space, unsigned long start,
+			unsigned long end)
+{
+	struct pgtlib_reservation *r;
+
+	if (start >= end)
+		return NULL;
+	list_for_each_entry(r, &space->reservations, list)
+		if (r->start <= start && end <= r->end)
+			return r;
+	return NULL;
+}
+
+/* Move up to @nr pages from @from (counted by *@count) to @list. */
+static unsigned long pgtlib_spares_take(struct list_head *from,
+					unsigned long *count,
+					struct list_head *list,
+					unsigned long nr)
+{
+	unsigned long got = 0;
+
+	while (got < nr && *count) {
+		list_move(from->next, list);
+		WRITE_ONCE(*count, *count - 1);
+		got++;
+	}
+	return got;
+}
+
 /*
- * Take @nr table pages for one operation: from the space's spares first
- * (reserved ones only for a transaction that may not allocate), then, if
- * @may_alloc, from the page allocator. Either all @nr pages are on @list,
- * or none are.
+ * Take @nr table pages for the operation on [@start, @end): a
+ * no-allocation transaction takes them from the reservation that holds
+ * the range, then from the spares no reservation holds; any other from
+ * those spares, then, if @may_alloc, from the page allocator. So no
+ * operation takes what a reservation keeps for another range. Either all
+ * @nr pages are on @list, or none are.
  */
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
-			unsigned long nr, bool may_alloc)
+			unsigned long nr, bool may_alloc, unsigned long start,
+			unsigned long end)
 {
 	struct pgtlib_space *space = txn->space;
 	bool noalloc = txn->flags & PGTLIB_TXN_NOALLOC;
-	unsigned long avail, got = 0;
+	struct pgtlib_reservation *r = NULL;
+	unsigned long got = 0, n;
 
 	if (!nr)
 		return 0;
 	spin_lock(space->lock);
-	avail = space->nr_spare;
-	if (!noalloc)
-		avail -= min(avail, space->nr_reserved);
-	while (got < nr && avail) {
-		struct page *page = list_first_entry(&space->spare,
-						     struct page, lru);
-
-		list_move(&page->lru, list);
-		WRITE_ONCE(space->nr_spare, space->nr_spare - 1);
-		avail--;
-		got++;
+	if (noalloc)
+		r = pgtlib_reservation_find(space, start, end);
+	if (r) {
+		n = pgtlib_spares_take(&r->spare, &r->nr_spare, list, nr);
+		WRITE_ONCE(space->nr_reserved, space->nr_reserved - n);
+		got += n;
+		if (!txn->resv.end) {
+			txn->resv.start = r->start;
+			txn->resv.end = r->end;
+		}
 	}
+	got += pgtlib_spares_take(&space->spare, &space->nr_spare, list,
+				  nr - got);
 	spin_unlock(space->lock);
 
 	if (got == nr)
@@ -196,34 +232,45 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 	return 0;
 
 fail:
-	pgtlib_tables_release(txn, list, false);
+	pgtlib_tables_release(txn, list, false, start, end);
 	return -ENOMEM;
 }
 
 /*
- * Give table pages back to the space's spares, keeping at most
- * PGTLIB_SPARE_CACHE beyond the reserved ones; free the rest.
+ * Give table pages back: a no-allocation transaction's to the reservation
+ * that holds [@start, @end), if any, all of them; the others to the
+ * space's spares, keeping at most PGTLIB_SPARE_CACHE (all of them if
+ * @keep_all) and freeing the rest.
  */
 void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
-			   bool keep_all)
+			   bool keep_all, unsigned long start,
+			   unsigned long end)
 {
 	struct pgtlib_space *space = txn->space;
+	struct pgtlib_reservation *r = NULL;
 	struct page *page, *next;
 	LIST_HEAD(excess);
 
 	/* Unlocked: the lock is taken whenever there may be work. */
-	if (list_empty(list) && READ_ONCE(space->nr_spare) <=
-	    READ_ONCE(space->nr_reserved) + PGTLIB_SPARE_CACHE)
+	if (list_empty(list) &&
+	    READ_ONCE(space->nr_spare) <= PGTLIB_SPARE_CACHE)
 		return;
 	spin_lock(space->lock);
 	/* Trim spares left over by pgtlib_unreserve() too. */
-	while (space->nr_spare > space->nr_reserved + PGTLIB_SPARE_CACHE) {
+	while (space->nr_spare > PGTLIB_SPARE_CACHE) {
 		list_move(space->spare.next, &excess);
 		WRITE_ONCE(space->nr_spare, space->nr_spare - 1);
 	}
+	if (txn->flags & PGTLIB_TXN_NOALLOC)
+		r = pgtlib_reservation_find(space, start, end);
 	list_for_each_entry_safe(page, next, list, lru) {
-		if (!keep_all &&
-		    space->nr_spare >= space->nr_reserved + PGTLIB_SPARE_CACHE) {
+		if (r) {
+			list_move(&page->lru, &r->spare);
+			WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
+			WRITE_ONCE(space->nr_reserved, space->nr_reserved + 1);
+			continue;
+		}
+		if (!keep_all && space->nr_spare >= PGTLIB_SPARE_CACHE) {
 			list_move(&page->lru, &excess);
 			continue;
 		}
@@ -489,13 +536,13 @@ void pgtlib_space_destroy(struct pgtlib_space *space)
 
 	pgtlib_free_tables(space, PGTLIB_LEVEL_PGD, NULL, space->start,
 			   space->end);
+	pgtlib_reservations_free(space);
 	list_for_each_entry_safe(page, next, &space->spare, lru) {
 		list_del(&page->lru);
 		pgtlib_table_free(page);
 		this_cpu_inc(pgtlib_totals.tables_freed);
 	}
 	WARN_ON(atomic_long_read(&space->nr_tables));
-	pgtlib_reservations_free(space);
 	free_page((unsigned long)space->pgd);
 	kfree(space);
 }
@@ -611,8 +658,11 @@ static void pgtlib_txn_free_tables(struct pgtlib_txn *txn)
 	if (txn->dirty_tables)
 		list_for_each_entry(page, &txn->free_tables, lru)
 			clear_page(page_address(page));
-	pgtlib_tables_release(txn, &txn->free_tables,
-			      txn->flags & PGTLIB_TXN_NOALLOC);
+	if (txn->flags & PGTLIB_TXN_NOALLOC)
+		pgtlib_tables_release(txn, &txn->free_tables, true,
+				      txn->resv.start, txn->resv.end);
+	else
+		pgtlib_tables_release(txn, &txn->free_tables, false, 0, 0);
 }
 
 static noinline void pgtlib_txn_end(struct pgtlib_txn *txn)

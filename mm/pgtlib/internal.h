@@ -25,6 +25,22 @@
 #define PGTLIB_MAX_PGDS		512
 
 /**
+ * struct pgtlib_reservation - what pgtlib_reserve() keeps for one range
+ * @list: in the space's @reservations
+ * @start: first address of the range
+ * @end: its end (exclusive)
+ * @spare: table pages kept for the range's no-allocation operations
+ * @nr_spare: pages on @spare
+ */
+struct pgtlib_reservation {
+	struct list_head list;
+	unsigned long start;
+	unsigned long end;
+	struct list_head spare;
+	unsigned long nr_spare;
+};
+
+/**
  * struct pgtlib_space - a page table that pgtlib edits
  * @pgd: the top-level table
  * @start: first virtual address pgtlib may edit
@@ -32,10 +48,11 @@
  * @flags: %PGTLIB_SPACE_LIVE and %PGTLIB_SPACE_KERNEL
  * @lock: serialises the apply phase of operations on this space
  * @own_lock: the lock of a space created by pgtlib_space_create()
- * @spare: table pages allocated in advance, linked through page->lru
+ * @spare: table pages allocated in advance, linked through page->lru,
+ *	that no reservation holds
  * @nr_spare: pages on @spare
- * @nr_reserved: pages on @spare promised to pgtlib_reserve() callers
- * @reservations: what each pgtlib_reserve() promised, for pgtlib_unreserve()
+ * @nr_reserved: pages the reservations hold, on their own lists
+ * @reservations: what each pgtlib_reserve() keeps for its range
  * @nr_tables: table pages pgtlib allocated and installed in this space
  *	(spares not included)
  * @shared: PGD indices whose entries are init_mm's
@@ -467,9 +484,11 @@ static inline int pgtlib_check_range(struct pgtlib_space *space,
 bool pgtlib_table_is_ours(void *table);
 
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
-			unsigned long nr, bool may_alloc);
+			unsigned long nr, bool may_alloc, unsigned long start,
+			unsigned long end);
 void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
-			   bool keep_all);
+			   bool keep_all, unsigned long start,
+			   unsigned long end);
 void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
 			 unsigned int level);
 void *__pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,

@@ -1122,7 +1122,8 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		if (splits && op->kind == PGTLIB_OP_PROTECT &&
 		    PGTLIB_ARCH_FLUSH_AFTER_SPLIT && pgtlib_cannot_flush(space))
 			return -EAGAIN;
-		ret = pgtlib_tables_claim(txn, &op->tables, splits, true);
+		ret = pgtlib_tables_claim(txn, &op->tables, splits, true,
+					  op->start, op->end);
 		if (ret)
 			return ret;
 		/* Contiguous groups an end cuts are unfolded without one. */
@@ -1140,7 +1141,8 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	bound = pgtlib_op_bound(op);
 	ret = -ENOMEM;
 	if (bound <= READ_ONCE(space->nr_spare))
-		ret = pgtlib_tables_claim(txn, &op->tables, bound, false);
+		ret = pgtlib_tables_claim(txn, &op->tables, bound, false,
+					  op->start, op->end);
 	if (ret) {
 		unsigned long exact = 0;
 
@@ -1152,7 +1154,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 				 pgtlib_count_splits(op, op->end, op->start,
 						     &cut);
 		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
-					  true);
+					  true, op->start, op->end);
 		if (ret)
 			return ret;
 	}
@@ -1208,7 +1210,7 @@ unlock:
 		arch_sync_kernel_mappings(op->start, end);
 
 	pgtlib_tables_release(txn, &op->tables,
-			      txn->flags & PGTLIB_TXN_NOALLOC);
+			      txn->flags & PGTLIB_TXN_NOALLOC, op->start, op->end);
 	return ret;
 }
 
@@ -1523,21 +1525,18 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 
-struct pgtlib_reservation {
-	struct list_head list;
-	unsigned long start;
-	unsigned long end;
-	unsigned long nr_spare;
-};
-
+/* The space is going away: its reservations' spares join its own. */
 void pgtlib_reservations_free(struct pgtlib_space *space)
 {
 	struct pgtlib_reservation *r, *next;
 
 	list_for_each_entry_safe(r, next, &space->reservations, list) {
 		list_del(&r->list);
+		list_splice(&r->spare, &space->spare);
+		space->nr_spare += r->nr_spare;
 		kfree(r);
 	}
+	space->nr_reserved = 0;
 }
 
 /**
@@ -1548,9 +1547,11 @@ void pgtlib_reservations_free(struct pgtlib_space *space)
  * @gfp: allocation flags; the call may sleep if they allow it
  *
  * Installs every table that mapping the range with PTEs needs, and keeps
- * as spares the tables that splitting the huge leaves in the range needs.
- * A %PGTLIB_TXN_NOALLOC transaction can then map, unmap and protect any
- * part of the range without allocating. Undo with pgtlib_unreserve().
+ * for the range, and for no other, the tables that splitting the huge
+ * leaves in it needs. A %PGTLIB_TXN_NOALLOC transaction can then map,
+ * unmap and protect any part of the range without allocating; the tables
+ * its operations there empty or leave over go back to the range. Undo
+ * with pgtlib_unreserve().
  *
  * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
  * -ENOMEM with nothing reserved.
@@ -1577,20 +1578,21 @@ int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 	op.reserve_extra = 0;
 	op.reserve_need = pgtlib_count_tables(&op, PGTLIB_LEVEL_PGD, NULL, va,
 					      va + size, false);
-	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra, true);
+	ret = pgtlib_tables_claim(&txn, &extra, op.reserve_extra, true, 0, 0);
 	op.reserve_extra = 0;
 	if (!ret)
 		ret = pgtlib_op_slow(&op);
 	if (ret) {
-		pgtlib_tables_release(&txn, &extra, false);
+		pgtlib_tables_release(&txn, &extra, false, 0, 0);
 		kfree(resv);
 	} else {
+		/* These spares serve the range's no-allocation operations only. */
 		resv->start = va;
 		resv->end = va + size;
 		resv->nr_spare = list_count_nodes(&extra);
+		INIT_LIST_HEAD(&resv->spare);
+		list_splice(&extra, &resv->spare);
 		spin_lock(space->lock);
-		list_splice(&extra, &space->spare);
-		WRITE_ONCE(space->nr_spare, space->nr_spare + resv->nr_spare);
 		WRITE_ONCE(space->nr_reserved,
 			   space->nr_reserved + resv->nr_spare);
 		list_add(&resv->list, &space->reservations);
@@ -1623,8 +1625,11 @@ void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		if (r->start == va && r->end == va + size) {
 			found = r;
 			list_del(&r->list);
-			WRITE_ONCE(space->nr_reserved, space->nr_reserved -
-				   min(space->nr_reserved, r->nr_spare));
+			/* What is left of them becomes ordinary spares. */
+			list_splice(&r->spare, &space->spare);
+			WRITE_ONCE(space->nr_spare, space->nr_spare + r->nr_spare);
+			WRITE_ONCE(space->nr_reserved,
+				   space->nr_reserved - r->nr_spare);
 			break;
 		}
 	}
@@ -1636,7 +1641,7 @@ void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 
 	/* Trim the spares down to the cache size. */
 	pgtlib_txn_begin(&txn, space, 0);
-	pgtlib_tables_release(&txn, &none, false);
+	pgtlib_tables_release(&txn, &none, false, 0, 0);
 	pgtlib_txn_commit(&txn);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unreserve);

@@ -52,14 +52,17 @@ void pgtlib_arch_prot_masks(unsigned int set, unsigned int clear,
 {
 	unsigned long s = 0, c = 0;
 
-	/* As set_memory_rw() and _ro(): PAGE_KERNEL and PAGE_KERNEL_RO. */
+	/*
+	 * Exactly PAGE_KERNEL and PAGE_KERNEL_RO, which both carry the
+	 * software PTE_DIRTY: as set_memory_rw() and _ro(), leave it.
+	 */
 	if (set & PGTLIB_PROT_WRITE) {
 		s |= PTE_WRITE;
 		c |= PTE_RDONLY;
 	}
 	if (clear & PGTLIB_PROT_WRITE) {
 		s |= PTE_RDONLY;
-		c |= PTE_WRITE | PTE_DIRTY;
+		c |= PTE_WRITE;
 	}
 	if (set & PGTLIB_PROT_EXEC)
 		c |= PTE_PXN;
