@@ -52,7 +52,8 @@
  * ``bool pgtlib_arch_level_has_leaf(level)``
  *	A kernel leaf may live at @level on this CPU.
  * ``unsigned long pgtlib_arch_mk_leaf(level, pfn, pgprot_t prot)``
- *	The raw value of a leaf at @level; @prot is in PTE (level 0) form.
+ *	The raw value of a leaf at @level; @prot is in PTE (level 0) form,
+ *	and present.
  * ``pgprot_t pgtlib_arch_leaf_prot(level, unsigned long val)``
  *	The protection of the leaf @val at @level, in PTE form.
  * ``pgprot_t pgtlib_arch_pgprot(unsigned int prot)``,
@@ -152,6 +153,27 @@ static inline bool pgtlib_arch_cache_alias_ok(phys_addr_t phys,
 {
 	return region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
 				 IORES_DESC_NONE) == REGION_DISJOINT;
+}
+#endif
+
+#ifndef pgtlib_arch_mk_leaf_any
+/**
+ * pgtlib_arch_mk_leaf_any() - rebuild a leaf with an existing protection
+ * @level: the new leaf's level
+ * @pfn: its first page frame
+ * @prot: the PTE-form protection of an existing leaf, which need not be
+ *	present (a split of memory set_memory_np() took away)
+ *
+ * pgtlib_arch_mk_leaf() only ever sees the present protections pgtlib
+ * makes; a split or an unfold rebuilds what was there.
+ *
+ * Return: the raw value of the leaf; by default pgtlib_arch_mk_leaf()'s.
+ */
+static inline unsigned long pgtlib_arch_mk_leaf_any(unsigned int level,
+						    unsigned long pfn,
+						    pgprot_t prot)
+{
+	return pgtlib_arch_mk_leaf(level, pfn, prot);
 }
 #endif
 

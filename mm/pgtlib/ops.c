@@ -9,6 +9,7 @@
  * and walks the range once, level by level, never from the top per page.
  */
 #include <linux/export.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/sections.h>
@@ -177,7 +178,8 @@ static int pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		entries[i] = pgtlib_arch_mk_leaf(child, pfn + i * step, prot);
+		entries[i] = pgtlib_arch_mk_leaf_any(child, pfn + i * step,
+						     prot);
 
 	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
 		/* Break before make: no CPU may hold both sizes at once. */
@@ -234,7 +236,7 @@ static int pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
 		pgtlib_txn_flush(op->txn);
 	}
 	for (i = 0; i < n; i++) {
-		val = pgtlib_arch_mk_leaf(level, pfn + i * step, prot);
+		val = pgtlib_arch_mk_leaf_any(level, pfn + i * step, prot);
 		pgtlib_entry_write(level, ep + i * sizeof(pte_t),
 				   pgtlib_leaf_set_cont(level, val, false));
 	}
@@ -309,7 +311,9 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 	if (before <= op->space->start)
 		before = 0;
 
-	for (pgtlib_cursor_top(&c, op->space, addr); c.kind == PGTLIB_TABLE;
+	/* Only huge leaves split: no need to look into a PTE table. */
+	for (pgtlib_cursor_top(&c, op->space, addr);
+	     c.kind == PGTLIB_TABLE && c.level > PGTLIB_LEVEL_PMD;
 	     pgtlib_cursor_down(&c))
 		;
 	if (c.kind != PGTLIB_LEAF || c.level == PGTLIB_LEVEL_PTE)
@@ -585,9 +589,10 @@ static bool pgtlib_cannot_flush(struct pgtlib_space *space)
  * pmd_free_pte_page(). The walk caches may hold the table: clear the
  * entry and invalidate them before the leaf goes in.
  */
-static bool pgtlib_replace_empty(struct pgtlib_op *op, unsigned int level,
-				 void *ep, unsigned long addr,
-				 unsigned long next)
+static noinline bool pgtlib_replace_empty(struct pgtlib_op *op,
+					  unsigned int level, void *ep,
+					  unsigned long addr,
+					  unsigned long next)
 {
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
 	void *table = pgtlib_entry_table(op->space, level, ep, addr);
@@ -622,7 +627,8 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	void *table;
 	int ret;
 
-	if (op->kind == PGTLIB_OP_MAP &&
+	if (unlikely(op->kind == PGTLIB_OP_MAP &&
+		     !(op->flags & PGTLIB_MAP_BASE_PAGES)) &&
 	    pgtlib_op_can_leaf(op, level, addr, next) &&
 	    pgtlib_replace_empty(op, level, ep, addr, next))
 		return pgtlib_apply_hole(op, level, ep, addr, next);
@@ -906,6 +912,31 @@ static __always_inline int pgtlib_check_prot(unsigned int prot)
 		return -EINVAL;
 	if (!pgtlib_arch_prot_ok(prot))
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The protection of a new mapping of [@phys, @phys + @size) in @space:
+ * plain kernel data, read-only or not, is one test; anything else is
+ * checked in full, and a live uncached or write-combining mapping must
+ * not alias memory the direct map has write-back.
+ */
+static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
+						 unsigned int prot,
+						 phys_addr_t phys,
+						 unsigned long size)
+{
+	int ret;
+
+	if (likely((prot & ~PGTLIB_PROT_WRITE) == PGTLIB_PROT_READ))
+		return 0;
+	ret = pgtlib_check_prot(prot);
+	if (ret)
+		return ret;
+	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
+	    (space->flags & PGTLIB_SPACE_LIVE) &&
+	    !pgtlib_arch_cache_alias_ok(phys, size))
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -1297,15 +1328,11 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 	if (!PAGE_ALIGNED(phys) || phys + size < phys)
 		return -EINVAL;
 	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_prot(prot);
+	      pgtlib_check_map_prot(txn->space, prot, phys, size);
 	if (ret)
 		return ret;
 	if (!pgtlib_arch_phys_ok(phys + size - 1))
 		return -ERANGE;
-	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
-	    (txn->space->flags & PGTLIB_SPACE_LIVE) &&
-	    !pgtlib_arch_cache_alias_ok(phys, size))
-		return -EOPNOTSUPP;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
 	op.flags = flags;
 	op.phys = phys;
@@ -1344,16 +1371,13 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		return ret;
 	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
 		return -EINVAL;
+	/* Pages come from the page allocator: all RAM, or none of them. */
 	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_prot(prot);
+	      pgtlib_check_map_prot(txn->space, prot,
+				    pages[0] ? page_to_phys(pages[0]) : 0,
+				    PAGE_SIZE);
 	if (ret)
 		return ret;
-	/* Pages come from the page allocator: all RAM, or none of them. */
-	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
-	    (txn->space->flags & PGTLIB_SPACE_LIVE) && pages[0] &&
-	    !pgtlib_arch_cache_alias_ok(PFN_PHYS(page_to_pfn(pages[0])),
-					 PAGE_SIZE))
-		return -EOPNOTSUPP;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
 	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
 	op.pages = pages;

@@ -47,22 +47,32 @@ static inline bool pgtlib_arch_phys_ok(phys_addr_t last)
 /*
  * The protections pgtlib makes are present, already masked to what the CPU
  * supports (pgtlib_arch_pgprot() and pgtlib_arch_prot_masks() see to it):
- * pfn_pte()'s checks have nothing to do for them. A split of a leaf that
- * is not present (set_memory_np()) keeps it so: such PTEs go through
- * pfn_pte() for its L1TF inversion of the PFN.
+ * pfn_pte()'s PROT_NONE inversion and checks have nothing to do here.
  */
 static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 						unsigned long pfn,
 						pgprot_t prot)
 {
-	if (level == PGTLIB_LEVEL_PTE && (pgprot_val(prot) & _PAGE_PRESENT))
+	if (level == PGTLIB_LEVEL_PTE)
 		return (((u64)pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
 		       pgprot_val(prot);
-	if (level == PGTLIB_LEVEL_PTE)
-		return pte_val(pfn_pte(pfn, prot));
 	return pte_val(pfn_pte(pfn,
 			       __pgprot(protval_4k_2_large(pgprot_val(prot)) |
 					_PAGE_PSE)));
+}
+
+/*
+ * A split of a leaf that is not present (set_memory_np()) keeps it so:
+ * such PTEs go through pfn_pte() for its L1TF inversion of the PFN.
+ */
+#define pgtlib_arch_mk_leaf_any pgtlib_arch_mk_leaf_any
+static inline unsigned long pgtlib_arch_mk_leaf_any(unsigned int level,
+						    unsigned long pfn,
+						    pgprot_t prot)
+{
+	if (level == PGTLIB_LEVEL_PTE && !(pgprot_val(prot) & _PAGE_PRESENT))
+		return pte_val(pfn_pte(pfn, prot));
+	return pgtlib_arch_mk_leaf(level, pfn, prot);
 }
 
 static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,

@@ -290,14 +290,15 @@ int main(void)
 			 "stats: 512 pages mapped, protected and unmapped\n");
 	/*
 	 * map: none; protect: one; eight unmaps in one transaction: one;
-	 * the unmap that frees the emptied PTE table: one.
+	 * the unmap of the emptied PTE table, which stays: none.
 	 */
-	ksft_test_result(after.flushes - before.flushes == 3,
-			 "stats: three flushes for four transactions (%ld)\n",
+	ksft_test_result(after.flushes - before.flushes == 2,
+			 "stats: two flushes for four transactions (%ld)\n",
 			 after.flushes - before.flushes);
+	/* An emptied init_mm table stays installed, for the next map. */
 	ksft_test_result(after.tables_allocated - after.tables_freed ==
 			 after.kernel_tables + after.kernel_spare_tables &&
-			 after.kernel_tables == before.kernel_tables,
+			 after.kernel_tables - before.kernel_tables <= 1,
 			 "stats: no table page leaked\n");
 	if (dm4k_before < 0)
 		ksft_test_result_skip("direct map: no DirectMap4k here\n");
