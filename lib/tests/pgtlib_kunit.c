@@ -642,7 +642,7 @@ static void pgtlib_test_protect_levels(struct kunit *test)
 #define PT_RAW_RO_DIRTY(val)	(!!((val) & _PAGE_DIRTY))
 #else
 #define PT_RAW_WRITABLE(val)	(!((val) & PTE_RDONLY))
-#define PT_RAW_RO_DIRTY(val)	false
+#define PT_RAW_RO_DIRTY(val)	((val) & 0)
 #endif
 
 /*
@@ -3230,6 +3230,7 @@ static void pgtlib_test_kernel_bbm_refused(struct kunit *test)
 	struct pgtlib_leaf before, after;
 	struct pgtlib_stats st;
 	unsigned int i;
+	pte_t *pte;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
@@ -3238,9 +3239,9 @@ static void pgtlib_test_kernel_bbm_refused(struct kunit *test)
 		ret = pt_protect(kernel, addrs[i], PAGE_SIZE, 0, 0, &st);
 		KUNIT_EXPECT_EQ(test, st.flushes, 0);
 		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
-		if (before.level > PGTLIB_LEVEL_PTE ||
-		    pgtlib_arch_pte_cont(pte_val(__ptep_get(
-					virt_to_kpte(addrs[i])))))
+		pte = before.level > PGTLIB_LEVEL_PTE ? NULL :
+		      virt_to_kpte(addrs[i]);
+		if (!pte || pgtlib_arch_pte_cont(pte_val(__ptep_get(pte))))
 			KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY, "va %#lx",
 					    addrs[i]);
 		else

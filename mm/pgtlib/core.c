@@ -361,7 +361,6 @@ void pgtlib_tables_drain(void)
 	flush_work(&pgtlib_free_work);
 }
 
-
 /**
  * pgtlib_kernel_space() - the kernel's own page table
  *
