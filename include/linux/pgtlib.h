@@ -34,16 +34,16 @@
  *
  * On arm64, splitting or collapsing a live huge leaf, or cutting a group
  * of leaves that carry the contiguous bit, briefly unmaps all of it
- * (break-before-make): its owner must own the whole leaf or group. In the
- * linear map and the kernel image, which other CPUs use whoever the
- * caller is, pgtlib refuses such an operation with -EBUSY (a collapse
- * there leaves the table as it is).
+ * (break-before-make): its owner must own the whole leaf or group. Only
+ * a vmalloc area of the caller's own can be owned so: in init_mm anywhere
+ * else (the linear map, the kernel image), pgtlib refuses such an
+ * operation with -EBUSY (a collapse there leaves the table as it is).
  * Operations of a %PGTLIB_TXN_NOALLOC transaction may run with preemption
  * or interrupts disabled, but not in hard interrupt context. On x86,
- * invalidating a live space interrupts the other CPUs: an operation that
- * must do so before it completes (a protect that splits a huge leaf, a
- * replacing map, a map of a range the same transaction unmapped) fails
- * with -EAGAIN, changing nothing, when interrupts are disabled; and
+ * invalidating a live space interrupts the other CPUs, and the general
+ * path may do so under the space's lock: with interrupts disabled, only
+ * an operation inside one existing PTE table (the fast path) runs on a
+ * live space, any other fails with -EAGAIN, changing nothing; and
  * pgtlib_txn_commit() of a live space needs interrupts enabled.
  *
  * Table pages: those of a private space are freed after the transaction's
@@ -52,7 +52,9 @@
  * leaves its own), and the kernel's huge vmap may free it with
  * pmd_free_pte_page(); a table that a collapse or a huge map replaces is
  * freed after an RCU grace period, by a work item that excludes ptdump.
- * pgtlib_walk() reads init_mm's tables under rcu_read_lock().
+ * pgtlib_walk() reads init_mm's tables under rcu_read_lock(), which keeps
+ * it safe from pgtlib's frees; the kernel's own (huge vmap, memory
+ * hot-remove) do not wait for RCU: walk ranges the caller owns.
  */
 #ifndef _LINUX_PGTLIB_H
 #define _LINUX_PGTLIB_H

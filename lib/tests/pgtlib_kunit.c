@@ -1362,8 +1362,8 @@ static int pt_remote(int cpu, unsigned long va, u8 *byte, bool write)
 /*
  * Another CPU that used a translation faults through it once a protect or
  * unmap has committed: the invalidation reached that CPU's TLB (QEMU keeps
- * one per vCPU and never rereads a cached entry by itself), also when the
- * unmap freed the table the translation was walked through.
+ * one per vCPU and never rereads a cached entry by itself), also after an
+ * unmap of the whole table the translation was walked through.
  */
 static void pgtlib_test_kernel_remote(struct kunit *test)
 {
@@ -3212,7 +3212,7 @@ static void pgtlib_test_cont_pmd_collapse(struct kunit *test)
 }
 #endif
 
-#if PGTLIB_ARCH_NEEDS_BBM
+#if PGTLIB_ARCH_NEEDS_BBM /* and PGTLIB_ARCH_CONT_PTES > 1 */
 /*
  * Break-before-make where other CPUs run: a split (even one that changes
  * no protection) of a kernel image or linear map leaf is refused with
@@ -3374,7 +3374,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_kernel_cont),
 #endif
-#if PGTLIB_ARCH_NEEDS_BBM
+#if PGTLIB_ARCH_CONT_PTES > 1 && PGTLIB_ARCH_NEEDS_BBM
 	KUNIT_CASE(pgtlib_test_kernel_bbm_refused),
 #endif
 	KUNIT_CASE(pgtlib_test_share_kernel),

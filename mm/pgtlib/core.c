@@ -102,6 +102,17 @@ static struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
 	return ptdesc_page(ptdesc);
 }
 
+/* Free the split lock, if it still has one (see pgtlib_table_ctor()). */
+static void pgtlib_ptlock_drop(struct ptdesc *ptdesc)
+{
+#if ALLOC_SPLIT_PTLOCKS
+	if (ptdesc->ptl) {
+		ptlock_free(ptdesc);
+		ptdesc->ptl = NULL;
+	}
+#endif
+}
+
 /* @page now holds the entries of @level of @space. */
 static void pgtlib_table_ctor(struct pgtlib_space *space, struct page *page,
 			      unsigned int level)
@@ -110,8 +121,18 @@ static void pgtlib_table_ctor(struct pgtlib_space *space, struct page *page,
 
 	/* pmd_free() checks pmd_huge_pte, which aliases the list links. */
 	memset(&ptdesc->pt_list, 0, sizeof(ptdesc->pt_list));
-	if (level == PGTLIB_LEVEL_PTE && (space->flags & PGTLIB_SPACE_KERNEL))
-		return;
+	if (space->flags & PGTLIB_SPACE_KERNEL) {
+		/*
+		 * Only pmd_free() frees a split lock: the kernel may free any
+		 * other init_mm table, with free_page() or pte_free_kernel().
+		 * Such a table is never a spare again (see
+		 * pgtlib_txn_free_tables()).
+		 */
+		if (level != PGTLIB_LEVEL_PMD)
+			pgtlib_ptlock_drop(ptdesc);
+		if (level == PGTLIB_LEVEL_PTE)
+			return;
+	}
 	__folio_set_pgtable(ptdesc_folio(ptdesc));
 	lruvec_stat_add_folio(ptdesc_folio(ptdesc), NR_PAGETABLE);
 }
@@ -132,10 +153,7 @@ static void pgtlib_table_free(struct page *page)
 
 	pgtlib_table_dtor(page);
 	ptdesc->pt_index = 0;
-#if ALLOC_SPLIT_PTLOCKS
-	if (ptdesc->ptl)
-#endif
-		ptlock_free(ptdesc);
+	pgtlib_ptlock_drop(ptdesc);
 	pagetable_free(ptdesc);
 }
 
@@ -319,8 +337,9 @@ void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table)
 /*
  * init_mm's tables are walked without any lock of pgtlib's: by pgtlib_walk()
  * under rcu_read_lock(), and by ptdump under mmap_write_lock(&init_mm). A
- * table removed from init_mm (only a collapse removes one) is therefore
- * freed after a grace period, by a work item that excludes ptdump.
+ * table removed from init_mm (by a collapse, or by a huge map over an
+ * empty table) is therefore freed after a grace period, by a work item
+ * that excludes ptdump.
  */
 static LLIST_HEAD(pgtlib_rcu_freed);
 

@@ -117,7 +117,7 @@ static inline unsigned long pgtlib_leaf_set_cont(unsigned int level,
 	}
 }
 
-/* Marks, in page->index, a table page that pgtlib allocated. */
+/* Marks, in ptdesc->pt_index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL
 
 /*
@@ -315,26 +315,40 @@ pgtlib_entry_kind(unsigned int level, unsigned long val)
 }
 
 /*
- * The entry for @addr one level below the table entry @ep at @level,
- * whose value is @val. The PTE table is found from @val; above it the
- * kernel's pXd_offset() must see @ep itself, which a folded level returns.
+ * The entry for @addr one level below the entry @ep at @level, whose value
+ * @val was read once. A folded level's entry is the one below it, which
+ * pXd_offset() returns without reading; otherwise the table is found from
+ * @val (the *_offset_lockless() forms), never from a second read of @ep
+ * that could see another CPU's change.
  */
 static __always_inline void *pgtlib_entry_below(unsigned int level, void *ep,
 						unsigned long val,
 						unsigned long addr)
 {
 	pmd_t pmd;
+	pud_t pud;
+	p4d_t p4d;
+	pgd_t pgd;
 
 	switch (level) {
 	case PGTLIB_LEVEL_PMD:
 		pmd = __pmd(val);
 		return pte_offset_kernel(&pmd, addr);
 	case PGTLIB_LEVEL_PUD:
-		return pmd_offset((pud_t *)ep, addr);
+		if (pgtlib_level_folded(level))
+			return pmd_offset((pud_t *)ep, addr);
+		pud = __pud(val);
+		return pmd_offset_lockless((pud_t *)ep, pud, addr);
 	case PGTLIB_LEVEL_P4D:
-		return pud_offset((p4d_t *)ep, addr);
+		if (pgtlib_level_folded(level))
+			return pud_offset((p4d_t *)ep, addr);
+		p4d = __p4d(val);
+		return pud_offset_lockless((p4d_t *)ep, p4d, addr);
 	default:
-		return p4d_offset((pgd_t *)ep, addr);
+		if (pgtlib_level_folded(level))
+			return p4d_offset((pgd_t *)ep, addr);
+		pgd = __pgd(val);
+		return p4d_offset_lockless((pgd_t *)ep, pgd, addr);
 	}
 }
 

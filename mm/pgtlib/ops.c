@@ -12,6 +12,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/sections.h>
 #include <linux/pgalloc.h>
 
@@ -139,9 +140,10 @@ static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
- * Break-before-make unmaps a whole leaf or group for a moment. Where CPUs
- * other than the owner's may be using the memory, in the linear map or the
- * kernel image, no caller can own all of it: refuse, before any change.
+ * Break-before-make unmaps a whole leaf or group for a moment. Only in a
+ * vmalloc area of the caller's own can no other CPU be using it: in the
+ * linear map (hot-added memory included), the kernel image or anywhere
+ * else in init_mm, refuse, before any change.
  */
 static bool pgtlib_bbm_refused(struct pgtlib_op *op, unsigned long start,
 			       unsigned long end)
@@ -150,7 +152,8 @@ static bool pgtlib_bbm_refused(struct pgtlib_op *op, unsigned long start,
 	    (op->space->flags & (PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL)) !=
 	    (PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL))
 		return false;
-	return (start < (unsigned long)high_memory && end > PAGE_OFFSET) ||
+	return !is_vmalloc_addr((void *)start) ||
+	       !is_vmalloc_addr((void *)(end - 1)) ||
 	       (start < (unsigned long)_end && end > (unsigned long)_text);
 }
 
@@ -573,8 +576,8 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 }
 
 /*
- * An IPI cannot be sent with interrupts disabled: an operation that must
- * invalidate a live space half-way (x86) is refused before it changes
+ * An IPI cannot be sent, nor waited for, with interrupts disabled: on x86
+ * a live space's general path is refused then, before it changes
  * anything, with -EAGAIN.
  */
 static bool pgtlib_cannot_flush(struct pgtlib_space *space)
@@ -597,7 +600,8 @@ static noinline bool pgtlib_replace_empty(struct pgtlib_op *op,
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
 	void *table = pgtlib_entry_table(op->space, level, ep, addr);
 
-	if (!pgtlib_table_is_ours(table) || pgtlib_cannot_flush(op->space))
+	/* A reserved range keeps its tables for its later operations. */
+	if (op->keep_tables || !pgtlib_table_is_ours(table))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!pgtlib_entry_none(child,
@@ -1128,15 +1132,18 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	 * invalidated: a TLB may still hold the old translation, and arm64
 	 * forbids making an entry valid before that one is gone.
 	 */
-	if (op->kind == PGTLIB_OP_MAP &&
-	    pgtlib_txn_pending(txn, op->start, op->end)) {
-		if (pgtlib_cannot_flush(space))
-			return -EAGAIN;
-		pgtlib_txn_flush(txn);
-	}
-	if (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE) &&
-	    pgtlib_cannot_flush(space))
+	/*
+	 * The general path takes the space's lock and may invalidate under
+	 * it, by IPI on x86: another CPU spinning on that lock with
+	 * interrupts off would never answer. There, with interrupts off,
+	 * only the lockless fast path runs.
+	 */
+	if (pgtlib_cannot_flush(space))
 		return -EAGAIN;
+
+	if (op->kind == PGTLIB_OP_MAP &&
+	    pgtlib_txn_pending(txn, op->start, op->end))
+		pgtlib_txn_flush(txn);
 
 	INIT_LIST_HEAD(&op->tables);
 	op->mod_mask = 0;
@@ -1149,10 +1156,6 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		cut = false;
 		splits = pgtlib_count_splits(op, op->start, 0, &cut) +
 			 pgtlib_count_splits(op, op->end, op->start, &cut);
-		/* Protecting part of a split leaf flushes after the split. */
-		if (splits && op->kind == PGTLIB_OP_PROTECT &&
-		    PGTLIB_ARCH_FLUSH_AFTER_SPLIT && pgtlib_cannot_flush(space))
-			return -EAGAIN;
 		ret = pgtlib_tables_claim(txn, &op->tables, splits, true,
 					  op->start, op->end);
 		if (ret)
@@ -1308,7 +1311,7 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
  * init_mm; -EEXIST if a leaf is already mapped there and
  * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had;
  * -EOPNOTSUPP for an uncached or WC live mapping of memory the direct map
- * aliases (x86: RAM); -EAGAIN if it would have to invalidate with
+ * aliases (x86: RAM); -EAGAIN if it would need the general path with
  * interrupts disabled (x86);
  * -EBUSY for break-before-make where no caller can own the memory (arm64):
  * see <linux/pgtlib.h>.

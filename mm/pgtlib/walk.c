@@ -35,11 +35,15 @@ static int pgtlib_report(struct pgtlib_walker *w, unsigned int level,
 	return w->fn(&leaf, w->arg);
 }
 
+/*
+ * The entries of [addr, end) at @level, from @ep, the first of them. Each
+ * is read once, and the table below is found from that value: a walk
+ * without the space's lock never descends through an entry that another
+ * CPU changed after it was classified.
+ */
 static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
-			     void *parent, unsigned long addr,
-			     unsigned long end)
+			     void *ep, unsigned long addr, unsigned long end)
 {
-	void *ep = pgtlib_entry_offset(w->space, level, parent, addr);
 	unsigned long next;
 	int ret;
 
@@ -47,10 +51,13 @@ static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
 		unsigned long val;
 
 		next = pgtlib_entry_end(level, addr, end);
-		if (pgtlib_level_folded(level)) {
-			ret = pgtlib_walk_level(w, level - 1, ep, addr, next);
-		} else {
-			val = pgtlib_entry_read(level, ep);
+		val = pgtlib_entry_read(level, ep);
+		if (pgtlib_level_folded(level))
+			ret = pgtlib_walk_level(w, level - 1,
+						pgtlib_entry_below(level, ep,
+								   val, addr),
+						addr, next);
+		else
 			switch (pgtlib_entry_kind(level, val)) {
 			case PGTLIB_HOLE:
 				ret = pgtlib_report(w, level, 0, addr, next);
@@ -59,11 +66,12 @@ static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
 				ret = pgtlib_report(w, level, val, addr, next);
 				break;
 			default:
-				ret = pgtlib_walk_level(w, level - 1, ep, addr,
-							next);
+				ret = pgtlib_walk_level(w, level - 1,
+					pgtlib_entry_below(level, ep, val,
+							   addr),
+					addr, next);
 				break;
 			}
-		}
 		if (ret)
 			return ret;
 		ep = pgtlib_entry_next(ep);
@@ -112,7 +120,8 @@ int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 	rcu_read_lock();
 	if (!(space->flags & PGTLIB_SPACE_KERNEL))
 		spin_lock(space->lock);
-	ret = pgtlib_walk_level(&w, PGTLIB_LEVEL_PGD, NULL, start, end);
+	ret = pgtlib_walk_level(&w, PGTLIB_LEVEL_PGD,
+				pgd_offset_pgd(space->pgd, start), start, end);
 	if (!(space->flags & PGTLIB_SPACE_KERNEL))
 		spin_unlock(space->lock);
 	rcu_read_unlock();
