@@ -48,30 +48,23 @@ static int pgtlib_walk_level(struct pgtlib_walker *w, unsigned int level,
 	int ret;
 
 	do {
+		enum pgtlib_entry_kind kind;
 		unsigned long val;
+		void *below;
 
 		next = pgtlib_entry_end(level, addr, end);
 		val = pgtlib_entry_read(level, ep);
-		if (pgtlib_level_folded(level))
-			ret = pgtlib_walk_level(w, level - 1,
-						pgtlib_entry_below(level, ep,
-								   val, addr),
-						addr, next);
-		else
-			switch (pgtlib_entry_kind(level, val)) {
-			case PGTLIB_HOLE:
-				ret = pgtlib_report(w, level, 0, addr, next);
-				break;
-			case PGTLIB_LEAF:
-				ret = pgtlib_report(w, level, val, addr, next);
-				break;
-			default:
-				ret = pgtlib_walk_level(w, level - 1,
-					pgtlib_entry_below(level, ep, val,
-							   addr),
-					addr, next);
-				break;
-			}
+		kind = pgtlib_level_folded(level) ? PGTLIB_TABLE :
+		       pgtlib_entry_kind(level, val);
+		if (kind == PGTLIB_TABLE) {
+			below = pgtlib_entry_below(level, ep, val, addr);
+			ret = pgtlib_walk_level(w, level - 1, below, addr,
+						next);
+		} else {
+			ret = pgtlib_report(w, level,
+					    kind == PGTLIB_LEAF ? val : 0, addr,
+					    next);
+		}
 		if (ret)
 			return ret;
 		ep = pgtlib_entry_next(ep);
