@@ -925,23 +925,39 @@ static __always_inline int pgtlib_check_prot(unsigned int prot)
  * checked in full, and a live uncached or write-combining mapping must
  * not alias memory the direct map has write-back.
  */
+/* Every page of the array, out of line: only uncached maps come here. */
+static noinline bool pgtlib_pages_cache_alias_ok(struct page **pages,
+						 unsigned long nr)
+{
+	unsigned long i;
+
+	/* A NULL page is refused later, with -EINVAL. */
+	for (i = 0; i < nr; i++)
+		if (pages[i] &&
+		    !pgtlib_arch_cache_alias_ok(page_to_phys(pages[i]),
+						PAGE_SIZE))
+			return false;
+	return true;
+}
+
 static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
 						 unsigned int prot,
 						 phys_addr_t phys,
-						 unsigned long size)
+						 unsigned long size,
+						 struct page **pages)
 {
 	int ret;
 
 	if (likely((prot & ~PGTLIB_PROT_WRITE) == PGTLIB_PROT_READ))
 		return 0;
 	ret = pgtlib_check_prot(prot);
-	if (ret)
+	if (ret || !(prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) ||
+	    !(space->flags & PGTLIB_SPACE_LIVE))
 		return ret;
-	if ((prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
-	    (space->flags & PGTLIB_SPACE_LIVE) &&
-	    !pgtlib_arch_cache_alias_ok(phys, size))
-		return -EOPNOTSUPP;
-	return 0;
+	if (!pages)
+		return pgtlib_arch_cache_alias_ok(phys, size) ? 0 : -EOPNOTSUPP;
+	return pgtlib_pages_cache_alias_ok(pages, size >> PAGE_SHIFT) ?
+	       0 : -EOPNOTSUPP;
 }
 
 /* What a take-back unmapped was never mapped, nor unmapped. */
@@ -1331,7 +1347,7 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 	if (!PAGE_ALIGNED(phys) || phys + size < phys)
 		return -EINVAL;
 	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_map_prot(txn->space, prot, phys, size);
+	      pgtlib_check_map_prot(txn->space, prot, phys, size, NULL);
 	if (ret)
 		return ret;
 	if (!pgtlib_arch_phys_ok(phys + size - 1))
@@ -1374,11 +1390,8 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		return ret;
 	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
 		return -EINVAL;
-	/* Pages come from the page allocator: all RAM, or none of them. */
 	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_map_prot(txn->space, prot,
-				    pages[0] ? page_to_phys(pages[0]) : 0,
-				    PAGE_SIZE);
+	      pgtlib_check_map_prot(txn->space, prot, 0, size, pages);
 	if (ret)
 		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
