@@ -2,6 +2,8 @@
 #
 #   make run    [ARCH=x86_64|arm64]  build + boot the guest, print a report
 #   make test                        everything CI runs (.ci/run)
+#   make bench  [ARCH=x86_64|arm64]  the base kernel against the pgtlib
+#                                    kernel, side by side (not in make test)
 #   make series                      write build/series/*.patch
 #   make check-series                apply + build the series patch by patch
 #   make clean                       remove build outputs (keeps
@@ -21,13 +23,16 @@ override H := $(PGTLIB_MAKE_TOP)/harness
 override B := $(PGTLIB_MAKE_TOP)/build
 MAKEFLAGS += --no-print-directory
 
-.PHONY: run test series check-series clean distclean tree kunit guest deps
+.PHONY: run test bench series check-series clean distclean tree kunit guest deps
 
 run:
 	@$(H)/run.sh
 
 test:
 	@$(H)/test.sh
+
+bench:
+	@$(H)/bench.sh
 
 series:
 	@python3 $(H)/series.py export $(B)/series
@@ -49,7 +54,8 @@ clean:
 	rm -rf $(B)/linux $(B)/out-guest-* $(B)/kunit-* $(B)/series \
 		$(B)/series-git $(B)/check-series \
 		$(B)/initramfs-* $(B)/modroot-* $(B)/selftests-* \
-		$(B)/tree-scratch $(B)/scratch $(B)/logs $(B)/envsafety
+		$(B)/tree-scratch $(B)/scratch $(B)/logs $(B)/envsafety \
+		$(B)/bench
 
 distclean: clean
 	rm -rf $(B)

@@ -2,24 +2,48 @@
 # Boot the $ARCH guest kernel with build/initramfs-$ARCH.cpio.gz in QEMU
 # (TCG) and check its console with harness/console.py.
 #
-# Usage: boot.sh test|run
-#   test: timeout 900s (BOOT_TIMEOUT), checks counted into $RESULTS
-#   run:  timeout 1200s, adds -icount shift=0,sleep=off, prints the report
-# The console log is kept in build/logs/console-$ARCH-<mode>.log.
+# Usage: boot.sh [--kernel FILE --initrd FILE --console FILE --label TEXT]
+#                test|run|bench
+# --label names the checks ("boot [LABEL]"; default $ARCH).
+#   test:  timeout 900s (BOOT_TIMEOUT), checks counted into $RESULTS
+#   run:   timeout 1200s, adds -icount shift=0,sleep=off, prints the report
+#   bench: timeout 3600s, -icount as run; only boot and console clean are
+#          checked (harness/bench.sh reads the figures)
+# The console log is kept in build/logs/console-$ARCH-<mode>.log (or
+# --console FILE, below build/). GUEST_APPEND adds to the command line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-MODE=${1:-test}
+KERNEL=$BUILD/out-guest-$ARCH/$KIMAGE
+INITRD=$BUILD/initramfs-$ARCH.cpio.gz
+CONSOLE=
+MODE=
+LABEL=$ARCH
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel | --initrd | --console | --label)
+		[ $# -ge 2 ] || die "boot: $1 needs an argument"
+		case "$1" in
+		--label) LABEL=$2 ;;
+		--kernel) KERNEL=$(abs_path "$2") ;;
+		--initrd) INITRD=$(abs_path "$2") ;;
+		--console) CONSOLE=$(abs_path "$2") ;;
+		esac
+		shift
+		;;
+	test | run | bench) MODE=$1 ;;
+	*) echo "usage: $0 [--kernel FILE] [--initrd FILE] [--console FILE] test|run|bench" >&2; exit 2 ;;
+	esac
+	shift
+done
+MODE=${MODE:-test}
 case "$MODE" in
 test) TMO=${BOOT_TIMEOUT:-900} ;;
 run) TMO=${BOOT_TIMEOUT:-1200} ;;
-*) echo "usage: $0 test|run" >&2; exit 2 ;;
+bench) TMO=${BOOT_TIMEOUT:-3600} ;;
 esac
-
-OUT=$BUILD/out-guest-$ARCH
-KERNEL=$OUT/$KIMAGE
-INITRD=$BUILD/initramfs-$ARCH.cpio.gz
-CONSOLE=$LOGS/console-$ARCH-$MODE.log
+CONSOLE=${CONSOLE:-$LOGS/console-$ARCH-$MODE.log}
+below_build "$CONSOLE" || die "boot: console log $CONSOLE is outside build/"
 [ -f "$KERNEL" ] || die "boot: no kernel image $KERNEL (build it first)"
 [ -f "$INITRD" ] || die "boot: no initramfs $INITRD (build it first)"
 
@@ -37,16 +61,16 @@ esac
 QEMU+=(-nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD")
 # run mode: guest time follows executed instructions, so the in-kernel
 # benchmark repeats from run to run
-[ "$MODE" = run ] && QEMU+=(-icount shift=0,sleep=off)
+[ "$MODE" != test ] && QEMU+=(-icount shift=0,sleep=off)
 
-progress "boot $ARCH guest ($MODE mode, timeout ${TMO}s) ..."
-echo "${QEMU[*]}" >"$LOGS/qemu-$ARCH-$MODE.cmd"
+progress "boot $LABEL guest ($MODE mode, timeout ${TMO}s) ..."
+echo "${QEMU[*]}" >"${CONSOLE%.log}.cmd"
 s=$(date +%s)
 rc=0
 timeout --kill-after=10 "$TMO" "${QEMU[@]}" </dev/null >"$CONSOLE" 2>&1 || rc=$?
 # drop the terminal control sequences QEMU/firmware may emit
 sed -i 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r$//' "$CONSOLE"
-progress "boot $ARCH guest done ($(($(date +%s) - s))s, qemu rc=$rc, console: ${CONSOLE#"$TOP"/})"
+progress "boot $LABEL guest done ($(($(date +%s) - s))s, qemu rc=$rc, console: ${CONSOLE#"$TOP"/})"
 
 reason=
 if [ $rc = 124 ] || [ $rc = 137 ]; then
@@ -60,7 +84,7 @@ elif ! grep -q '^PGTLIB-DONE' "$CONSOLE"; then
 fi
 
 crc=0
-python3 "$HARNESS/console.py" --arch "$ARCH" --mode "$MODE" \
+python3 "$HARNESS/console.py" --arch "$ARCH" --label "$LABEL" --mode "$MODE" \
 	${RESULTS:+--results "$RESULTS"} "$CONSOLE" || crc=$?
 
 if [ -n "$reason" ]; then

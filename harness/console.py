@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check a guest console log written by harness/boot.sh.
 
-Usage: console.py --arch ARCH --mode test|run [--results FILE] CONSOLE_LOG
+Usage: console.py --arch ARCH [--label TEXT] --mode test|run|bench
+                  [--results FILE] CONSOLE_LOG
 
 Counted checks (each printed as PASS/FAIL, appended to FILE as
 "PASS|FAIL<TAB>name<TAB>detail"):
@@ -20,13 +21,16 @@ Counted checks (each printed as PASS/FAIL, appended to FILE as
                               plus one check per binary for plan/exit status
                               (exit 0, or 4 = KSFT_SKIP)
 In run mode the pgtlib_stats, pgtlib_bench, meminfo and vmstat sections
-are echoed. Exit status: 1 if a check failed (run mode: only if boot or
+are echoed, and the direct map is drawn before and after the workloads
+(harness/dmap.py). Bench mode checks only boot and console clean. Exit status: 1 if a check failed (run mode: only if boot or
 console clean failed), else 0.
 """
 import argparse
 import os
 import re
 import sys
+
+import dmap
 
 BAD = re.compile(r"WARNING:|BUG:|KASAN|Oops|Kernel panic|Call Trace|"
                  r"general protection")
@@ -97,6 +101,7 @@ class Checks:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", required=True)
+    ap.add_argument("--label", help="names the checks (default: --arch)")
     ap.add_argument("--mode", default="test")
     ap.add_argument("--results")
     ap.add_argument("log")
@@ -106,7 +111,7 @@ def main():
     with open(a.log, errors="replace") as f:
         raw = [l.rstrip("\n").rstrip("\r") for l in f]
     lines = [TS.sub("", l) for l in raw]
-    c = Checks(a.results, a.arch)
+    c = Checks(a.results, a.label or a.arch)
 
     # sections
     sections, skips, stage_end = {}, {}, {}
@@ -142,6 +147,11 @@ def main():
     c.rec(not bad, "console clean",
           ("%d bad line(s), first: %s" % (len(bad), bad[0][:160])) if bad else
           ("known CPA_DEBUG W^X warning excused" if exc else ""))
+
+    if a.mode == "bench":
+        # bench.sh judges the figures; here only that the guest ran clean
+        print("         guest: %d checks passed, %d failed" % (c.passed, len(c.failed)))
+        sys.exit(1 if c.failed else 0)
 
     # DEBUG_VM_PGTABLE
     vmpg = any("Validating architecture page table helpers" in l for l in lines)
@@ -198,6 +208,9 @@ def main():
         else:
             c.rec(False, "kselftest", "no pgtlib selftest binaries in the initramfs "
                   "(tools/testing/selftests/pgtlib missing or built nothing)")
+    if ks and "kselftest:memfd_secret" not in ks and not allow_missing:
+        c.rec(False, "kselftest:memfd_secret",
+              "tools/testing/selftests/mm/memfd_secret not in the initramfs")
     for n in ks:
         cases, plan = 0, None
         for l in sections[n]:
@@ -214,7 +227,7 @@ def main():
             if skip and m.group(1) is None:
                 # a skipped case is reported, not counted
                 print("         SKIP %s:%s %s [%s] (not counted)"
-                      % (n, m.group(2), title, a.arch))
+                      % (n, m.group(2), title, a.label or a.arch))
                 continue
             ok = m.group(1) is None
             c.rec(ok, "%s:%s %s" % (n, m.group(2), title), "" if ok else "not ok")
@@ -238,6 +251,16 @@ def main():
                     print("         " + l)
             else:
                 print("         (%s)" % skips.get(n, "not run"))
+        for n in ("dmap:before", "dmap:after"):
+            print("         ---- direct map, %s the workloads (%s) ----"
+                  % (n.split(":")[1], dmap.LEGEND))
+            rows, counts = dmap.draw(sections.get(n, []))
+            if not rows:
+                print("         (%s)" % skips.get(n, "no page-table dump"))
+                continue
+            for r in rows:
+                print("         " + r)
+            print("         " + dmap.summary(counts))
 
     print("         guest: %d checks passed, %d failed" % (c.passed, len(c.failed)))
     if a.mode == "run":

@@ -15,6 +15,8 @@
 #   --no-verify    skip the option check (for the intermediate states of
 #                  the series)
 #   --tag TEXT     added to the stage names and log file names
+#   --frag FILE    one more config fragment, after the two above (bench.sh:
+#                  harness/bench/bench.config); may be given more than once
 # A DIR outside build/ is used only if the harness created it (lib.sh
 # use_dir): a new folder is created and marked; any other one is refused.
 set -euo pipefail
@@ -26,17 +28,22 @@ NO_VERIFY=0
 TAG=
 WHAT=all
 LOCKED=0
+EXTRA_FRAGS=()
 ARGS=("$@")
 usage() {
-	echo "usage: $0 [--tree DIR] [--out DIR] [--modroot DIR] [--no-verify] [--tag TEXT] [all|config]" >&2
+	echo "usage: $0 [--tree DIR] [--out DIR] [--modroot DIR] [--frag FILE] [--no-verify] [--tag TEXT] [all|config]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--locked) LOCKED=1 ;;
-	--tree | --out | --modroot | --tag)
+	--tree | --out | --modroot | --tag | --frag)
 		[ $# -ge 2 ] || usage
 		case "$1" in
+		--frag)
+			[ -f "$2" ] || die "guest-build: no config fragment $2"
+			EXTRA_FRAGS+=("$(abs_path "$2")")
+			;;
 		--tree) TREE=$(abs_path "$2") ;;
 		--out) OUT=$(abs_path "$2") ;;
 		--modroot) MODROOT=$(abs_path "$2") ;;
@@ -56,7 +63,19 @@ owned_dir "$TREE" ||
 [ -f "$TREE/Makefile" ] || die "guest-build: $TREE is not a kernel tree (no Makefile; run tree.sh first)"
 use_dir "guest-build: output folder" "$OUT"
 use_dir "guest-build: modules folder" "$MODROOT"
-FRAGS=("$HARNESS/configs/common.config" "$HARNESS/configs/$ARCH.config")
+FRAGS=("$HARNESS/configs/common.config" "$HARNESS/configs/$ARCH.config"
+	${EXTRA_FRAGS[@]+"${EXTRA_FRAGS[@]}"})
+
+# last_settings FILE...: the CONFIG_ lines of the fragments, only the last
+# setting of each symbol (a later fragment overrides an earlier one, as
+# merge_config.sh does).
+last_settings() {
+	cat "$@" | tac | awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { s = $2 }
+		!/^CONFIG_[A-Za-z0-9_]+=/ && !/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { next }
+		!(s in seen) { seen[s] = 1; print }'
+}
 
 # verify_config: every CONFIG_X=v (or "# CONFIG_X is not set") from the
 # fragments must be in $OUT/.config after olddefconfig.
@@ -83,7 +102,7 @@ verify_config() {
 		else
 			dropped+=("$line (got: $(grep -E "^$sym=|^# $sym is not set" "$OUT/.config" || echo unset))")
 		fi
-	done < <(cat "${FRAGS[@]}")
+	done < <(last_settings "${FRAGS[@]}")
 	if [ ${#soft[@]} -gt 0 ]; then
 		echo "WARNING: options not defined by any Kconfig (allow-missing): ${soft[*]}"
 	fi

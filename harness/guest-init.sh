@@ -3,9 +3,11 @@
 # harness/initramfs.sh; output is parsed by harness/console.py.
 #
 # Kernel command line:
-#   pgtlib.mode=test|run      test: kselftests + kernel checks
-#                             run:  same, plus pgtlib debugfs stats/bench
-#                                   and page-table counters
+#   pgtlib.mode=test|run|bench
+#                             test:  kselftests + kernel checks
+#                             run:   same, plus pgtlib debugfs stats/bench,
+#                                    page-table counters and the direct map
+#                             bench: only make bench's workloads (bench.sh)
 #   pgtlib.vmalloc_loops=N    test_vmalloc test_loop_count (default 5000)
 #   pgtlib.cpa_wait=N         seconds to wait for the x86 CPA self-test
 #
@@ -15,9 +17,12 @@
 #   PGTLIB-STAGE skip <name> <reason>
 #   PGTLIB-INFO <text>
 #   PGTLIB-DONE mode=<mode>
-# Stage names: kselftest:<binary> (one per executable in /selftests/pgtlib),
+# Stage names: kselftest:<binary> (one per executable in /selftests/pgtlib
+# and /selftests/mm),
 # test_vmalloc, cpa_selftest (x86_64), and in run mode: pgtlib_stats,
-# pgtlib_bench, meminfo, vmstat.
+# pgtlib_bench, meminfo, vmstat, dmap:before, dmap:after. Bench mode:
+# dmap:*, bench:kernel, bench:vmalloc:<id>, bench:secretmem:<label>
+# (harness/bench.py reads their PGTBENCH lines).
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -54,15 +59,64 @@ end() {
 
 echo "PGTLIB-INFO init: arch=$ARCH mode=$MODE kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 
-# (a) pgtlib kselftests: every executable in /selftests/pgtlib. The output
+finish() {
+	echo "PGTLIB-DONE mode=$MODE"
+	sync
+	poweroff -f
+	# not reached; should poweroff only halt, a reset makes QEMU (started
+	# with -no-reboot) exit
+	reboot -f
+}
+
+tlb_events() { awk '/^nr_tlb_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+pt_tables() { cat /sys/kernel/debug/pgtbench/tables 2>/dev/null || echo 0; }
+
+# make bench: the same workloads in the base and the pgtlib kernel
+if [ "$MODE" = bench ]; then
+	pgt-dmap before
+	begin bench:kernel
+	cat /sys/kernel/debug/pgtbench/run
+	end $?
+	# every default test_vmalloc case but align_shift_alloc_test (6), one
+	# thread, fixed order; busybox modprobe runs it twice (see below):
+	# harness/bench.py takes the better of the two Summary lines
+	for id in 0 1 2 3 4 5 7 8 9 10; do
+		begin bench:vmalloc:$id
+		t0=$(tlb_events)
+		p0=$(pt_tables)
+		modprobe test_vmalloc run_test_mask=$((1 << id)) nr_threads=1 \
+			sequential_test_order=1 test_loop_count="$VMALLOC_LOOPS" \
+			test_repeat_count=1
+		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+		end 0
+	done
+	ulimit -l unlimited
+	begin bench:secretmem:fresh
+	/bench/secretmem fresh 8192 "pgt-dmap secretmem-fresh-mapped"
+	end $?
+	pgt-dmap secretmem-fresh-freed
+	echo 1 >/sys/kernel/debug/pgtbench/age
+	pgt-dmap aged
+	begin bench:secretmem:aged
+	/bench/secretmem aged 8192 "pgt-dmap secretmem-aged-mapped"
+	end $?
+	echo 0 >/sys/kernel/debug/pgtbench/age
+	pgt-dmap after
+	finish
+fi
+
+[ "$MODE" = run ] && pgt-dmap before
+
+# (a) kselftests: every executable in /selftests/pgtlib and /selftests/mm
+# (memfd_secret). The output
 # goes to a file first so kernel messages do not interleave with the TAP.
 n=0
-for t in /selftests/pgtlib/*; do
+for t in /selftests/pgtlib/* /selftests/mm/*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	n=$((n + 1))
 	name=$(basename "$t")
 	begin "kselftest:$name"
-	(cd /selftests/pgtlib && "./$name") >/tmp/ksft.out 2>&1
+	(cd "$(dirname "$t")" && "./$name") >/tmp/ksft.out 2>&1
 	rc=$?
 	cat /tmp/ksft.out
 	end $rc
@@ -123,9 +177,5 @@ if [ "$ARCH" = x86_64 ] && [ -e /proc/kallsyms ] &&
 	end $rc
 fi
 
-echo "PGTLIB-DONE mode=$MODE"
-sync
-poweroff -f
-# not reached; should poweroff only halt, a reset makes QEMU (started with
-# -no-reboot) exit
-reboot -f
+[ "$MODE" = run ] && pgt-dmap after
+finish

@@ -6,9 +6,18 @@
 #                     unpacked under build/downloads/
 #   /selftests/pgtlib every executable built (statically) from
 #                     tools/testing/selftests/pgtlib
+#   /selftests/mm     memfd_secret (tools/testing/selftests/mm), static,
+#                     with libcap-dev's libcap.a fetched by apt-get download
 #   /lib/modules      modules (test_vmalloc.ko) from the guest kernel build
 #   /init             harness/guest-init.sh
+#   /bin/pgt-dmap     harness/guest-dmap.sh (the direct map, from ptdump)
 # Needs harness/guest-build.sh to have run first.
+#
+# Options (bench.sh uses them; the defaults are the test/run guest's):
+#   --out DIR --modroot DIR   the kernel build and its modules
+#   --root DIR --img FILE     the staging folder and the image written
+#   --no-selftests            no /selftests/pgtlib (the base kernel has none)
+#   --add SRC:DEST            one more file, copied to DEST in the image
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +26,28 @@ MODROOT=$BUILD/modroot-$ARCH
 ROOT=$BUILD/initramfs-root-$ARCH
 KSFT_OUT=$BUILD/selftests-$ARCH
 IMG=$BUILD/initramfs-$ARCH.cpio.gz
+SELFTESTS=1
+ADD=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out | --modroot | --root | --img | --add)
+		[ $# -ge 2 ] || die "initramfs: $1 needs an argument"
+		case "$1" in
+		--out) OUT=$(abs_path "$2") ;;
+		--modroot) MODROOT=$(abs_path "$2") ;;
+		--root) ROOT=$(abs_path "$2") ;;
+		--img) IMG=$(abs_path "$2") ;;
+		--add) ADD+=("$2") ;;
+		esac
+		shift
+		;;
+	--no-selftests) SELFTESTS=0 ;;
+	*) die "usage: $0 [--out DIR] [--modroot DIR] [--root DIR] [--img FILE] [--no-selftests] [--add SRC:DEST]" ;;
+	esac
+	shift
+done
+below_build "$ROOT" || die "initramfs: staging folder $ROOT is outside build/"
+below_build "$IMG" || die "initramfs: image $IMG is outside build/"
 KSFT_SRC=$TREE/tools/testing/selftests/pgtlib
 DL=$BUILD/downloads
 
@@ -44,6 +75,43 @@ get_busybox() {
 	echo "$bb"
 }
 
+# get_libcap: the static libcap (libcap-dev of $ARCH, fetched with
+# `apt-get download` and unpacked under build/downloads/) for
+# tools/testing/selftests/mm/memfd_secret.c; prints the unpacked root.
+get_libcap() {
+	local deb=amd64 d
+	[ "$ARCH" = arm64 ] && deb=arm64
+	d=$DL/libcap-$deb
+	if [ ! -f "$d/.ok" ]; then
+		mkdir -p "$DL"
+		if [ $deb = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64 >&2
+			apt-get update >&2
+		fi
+		rm -f "$DL"/libcap-dev_*_$deb.deb
+		(cd "$DL" && apt-get download "libcap-dev:$deb") >&2 || {
+			apt-get update >&2
+			(cd "$DL" && apt-get download "libcap-dev:$deb") >&2
+		}
+		safe_rm_rf "$d"
+		dpkg-deb -x "$DL"/libcap-dev_*_$deb.deb "$d" >&2
+		: >"$d/.ok"
+	fi
+	echo "$d"
+}
+
+# the mm selftests the guests run (their TAP cases are counted)
+build_mm_selftests() {
+	local cap cc=gcc lib=x86_64-linux-gnu
+	[ "$ARCH" = arm64 ] && cc=aarch64-linux-gnu-gcc lib=aarch64-linux-gnu
+	cap=$(get_libcap)
+	mkdir -p "$KSFT_OUT/mm"
+	$cc -static -O2 -Wall -isystem "$OUT/usr/include" -I "$cap/usr/include" \
+		-o "$KSFT_OUT/mm/memfd_secret" "$TREE/tools/testing/selftests/mm/memfd_secret.c" \
+		-L "$cap/usr/lib/$lib" -lcap
+	echo "built mm/memfd_secret"
+}
+
 build_selftests() {
 	safe_rm_rf "$KSFT_OUT"
 	mkdir -p "$KSFT_OUT"
@@ -67,6 +135,7 @@ build_selftests() {
 		n=$((n + 1))
 	done
 	echo "built $n selftest binary(ies)"
+	build_mm_selftests
 }
 
 make_initramfs() {
@@ -80,11 +149,24 @@ make_initramfs() {
 	ln -s busybox "$ROOT/bin/sh"
 	cp -a "$MODROOT/lib/modules" "$ROOT/lib/"
 	find "$ROOT/lib/modules" -name 'build' -o -name 'source' | xargs -r rm -f
-	local f
-	for f in "$KSFT_OUT"/*; do
-		[ -f "$f" ] && [ -x "$f" ] || continue
-		cp "$f" "$ROOT/selftests/pgtlib/"
+	local f a
+	if [ $SELFTESTS = 1 ]; then
+		for f in "$KSFT_OUT"/*; do
+			[ -f "$f" ] && [ -x "$f" ] || continue
+			cp "$f" "$ROOT/selftests/pgtlib/"
+		done
+		mkdir -p "$ROOT/selftests/mm"
+		for f in "$KSFT_OUT"/mm/*; do
+			[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$ROOT/selftests/mm/"
+		done
+	fi
+	for a in ${ADD[@]+"${ADD[@]}"}; do
+		[ -f "${a%%:*}" ] || { echo "no file ${a%%:*} to add"; return 1; }
+		mkdir -p "$ROOT/$(dirname "${a#*:}")"
+		cp "${a%%:*}" "$ROOT/${a#*:}"
 	done
+	cp "$HARNESS/guest-dmap.sh" "$ROOT/bin/pgt-dmap"
+	chmod 755 "$ROOT/bin/pgt-dmap"
 	cp "$HARNESS/guest-init.sh" "$ROOT/init"
 	chmod 755 "$ROOT/init"
 	echo "$ARCH" >"$ROOT/etc/pgtlib-arch"
@@ -96,6 +178,10 @@ make_initramfs() {
 	ls -la "$IMG"
 }
 
-run_stage "build $ARCH pgtlib selftests" "$LOGS/selftests-$ARCH.log" build_selftests
-grep -E '^(NOTE|built)' "$LOGS/selftests-$ARCH.log" | sed 's/^/         /' || true
-run_stage "build $ARCH initramfs" "$LOGS/initramfs-$ARCH.log" make_initramfs
+if [ $SELFTESTS = 1 ]; then
+	run_stage "build $ARCH pgtlib selftests" "$LOGS/selftests-$ARCH.log" build_selftests
+	grep -E '^(NOTE|built)' "$LOGS/selftests-$ARCH.log" | sed 's/^/         /' || true
+fi
+ilog=$LOGS/initramfs-$ARCH$(echo "${IMG#"$BUILD"}" | md5sum | cut -c1-6).log
+[ "$IMG" = "$BUILD/initramfs-$ARCH.cpio.gz" ] && ilog=$LOGS/initramfs-$ARCH.log
+run_stage "build $ARCH initramfs ${IMG#"$TOP"/}" "$ilog" make_initramfs

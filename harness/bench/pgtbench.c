@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgtbench: the kernel side of `make bench` (harness/bench.sh).
+ *
+ * NOT part of the pgtlib series. harness/bench.sh copies this file into
+ * both benchmark trees, the unpatched base and the patched one, as
+ * mm/pgtbench.c, so that the same code measures the same workloads in both
+ * kernels. It only calls interfaces that both kernels have (set_memory_*,
+ * set_direct_map_*, vmalloc, the page allocator, kmap_local): never pgtlib.
+ *
+ * debugfs, under /sys/kernel/debug/pgtbench/:
+ *   run     read: run every in-kernel workload, one line per workload:
+ *           "PGTBENCH <name> instr=<per op> tlb=<per op> splits=<n>
+ *            tables=<n> pagetable=<n> ops=<n>"
+ *   tables  read: table pages of init_mm's page table, counted by a walk
+ *   age     write 1: allocate most free memory as order-0 unmovable pages
+ *           and free every second one again, in a shuffled order, so that
+ *           the free unmovable pages are scattered over the whole of
+ *           memory; write 0: free the rest
+ *
+ * instr: under QEMU with -icount shift=0,sleep=off guest time advances one
+ *        nanosecond per instruction, so ktime deltas are instruction
+ *        counts. Each workload runs PGTBENCH_ROUNDS rounds of ops; the
+ *        figure is the best round divided by its ops (a timer interrupt
+ *        lands in some rounds, not in the best one).
+ * tlb:   the sum of the nr_tlb_* vm events over the measured rounds, per
+ *        op. x86 counts them with CONFIG_DEBUG_TLBFLUSH; arm64 counts each
+ *        completed broadcast invalidation (__tlbi_sync_s1ish()) through
+ *        harness/bench/arm64-tlbi-count.patch, applied to both trees.
+ * splits: x86 direct_map_level{2,3}_splits over the whole workload (setup
+ *        included); 0 on arm64, whose linear map is page-mapped.
+ * tables: init_mm table pages after the workload's teardown minus before
+ *        its setup, counted by walking init_mm (not from a counter that
+ *        the code under test keeps); pagetable: the same for NR_PAGETABLE.
+ */
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/init.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/mutex.h>
+#include <linux/prandom.h>
+#include <linux/seq_file.h>
+#include <linux/set_memory.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+#include <asm/tlbflush.h>
+
+#define PGTBENCH_ROUNDS	8
+
+struct pgtbench_ctx {
+	unsigned int nr;	/* pages per op */
+	struct page *page;	/* direct-map workloads */
+	void *area;		/* vmalloc workloads */
+	unsigned long addr;
+	int err;
+};
+
+struct pgtbench_work {
+	const char *name;
+	unsigned int nr;
+	unsigned int ops;	/* ops per round */
+	int (*setup)(struct pgtbench_ctx *c);
+	void (*op)(struct pgtbench_ctx *c);
+	void (*teardown)(struct pgtbench_ctx *c);
+};
+
+#if defined(CONFIG_ARM64) && defined(CONFIG_DEBUG_TLBFLUSH)
+/* Called by __tlbi_sync_s1ish() (harness/bench/arm64-tlbi-count.patch). */
+void pgtbench_count_tlbi(void)
+{
+	count_vm_tlb_event(NR_TLB_REMOTE_FLUSH);
+}
+#endif
+
+static unsigned long pgtbench_tlb_events(void)
+{
+#ifdef CONFIG_DEBUG_TLBFLUSH
+	unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	return ev[NR_TLB_REMOTE_FLUSH] + ev[NR_TLB_REMOTE_FLUSH_RECEIVED] +
+	       ev[NR_TLB_LOCAL_FLUSH_ALL] + ev[NR_TLB_LOCAL_FLUSH_ONE];
+#else
+	return 0;
+#endif
+}
+
+static unsigned long pgtbench_splits(void)
+{
+#ifdef CONFIG_X86
+	unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	return ev[DIRECT_MAP_LEVEL2_SPLIT] + ev[DIRECT_MAP_LEVEL3_SPLIT];
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Count the table pages of init_mm by walking it from its pgd, level by
+ * level, with the kernel's own pXd accessors. A table is counted where an
+ * entry points to it, and only if its level is not folded.
+ */
+static unsigned long pgtbench_count_pmd(pud_t *pud)
+{
+	pmd_t *pmd = pmd_offset(pud, 0);
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		pmd_t e = pmdp_get(pmd + i);
+
+		if (pmd_none(e) || !pmd_present(e) || pmd_leaf(e))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+static unsigned long pgtbench_count_pud(p4d_t *p4d)
+{
+	pud_t *pud = pud_offset(p4d, 0);
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < PTRS_PER_PUD; i++) {
+		pud_t e = pudp_get(pud + i);
+
+		if (pud_none(e) || !pud_present(e) || pud_leaf(e))
+			continue;
+		n += !mm_pmd_folded(&init_mm) + pgtbench_count_pmd(pud + i);
+	}
+	return n;
+}
+
+static unsigned long pgtbench_count_p4d(pgd_t *pgd)
+{
+	p4d_t *p4d = p4d_offset(pgd, 0);
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < PTRS_PER_P4D; i++) {
+		p4d_t e = p4dp_get(p4d + i);
+
+		if (p4d_none(e) || !p4d_present(e) || p4d_leaf(e))
+			continue;
+		n += !mm_pud_folded(&init_mm) + pgtbench_count_pud(p4d + i);
+	}
+	return n;
+}
+
+static unsigned long pgtbench_count_tables(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	/* as ptdump does: nothing frees init_mm tables under this lock */
+	mmap_write_lock(&init_mm);
+	for (i = 0; i < PTRS_PER_PGD; i++) {
+		pgd_t e = pgdp_get(init_mm.pgd + i);
+
+		if (pgd_none(e) || !pgd_present(e) || pgd_leaf(e))
+			continue;
+		n += !mm_p4d_folded(&init_mm) + pgtbench_count_p4d(init_mm.pgd + i);
+	}
+	mmap_write_unlock(&init_mm);
+	return n;
+}
+
+/* ---- workloads ---- */
+
+static int pgtbench_dm_setup(struct pgtbench_ctx *c)
+{
+	c->page = alloc_pages(GFP_KERNEL, get_order(c->nr * PAGE_SIZE));
+	if (!c->page)
+		return -ENOMEM;
+	c->addr = (unsigned long)page_address(c->page);
+	return 0;
+}
+
+static void pgtbench_dm_teardown(struct pgtbench_ctx *c)
+{
+	__free_pages(c->page, get_order(c->nr * PAGE_SIZE));
+}
+
+static int pgtbench_vm_setup(struct pgtbench_ctx *c)
+{
+	c->area = vmalloc(c->nr * PAGE_SIZE);
+	if (!c->area)
+		return -ENOMEM;
+	c->addr = (unsigned long)c->area;
+	return 0;
+}
+
+static void pgtbench_vm_teardown(struct pgtbench_ctx *c)
+{
+	vfree(c->area);
+}
+
+static void pgtbench_check(struct pgtbench_ctx *c, int ret)
+{
+	if (ret && !c->err)
+		c->err = ret;
+}
+
+static void pgtbench_ro_rw(struct pgtbench_ctx *c)
+{
+	pgtbench_check(c, set_memory_ro(c->addr, c->nr));
+	pgtbench_check(c, set_memory_rw(c->addr, c->nr));
+}
+
+/* x then nx on read-only memory: W^X is never violated */
+static int pgtbench_dm_ro_setup(struct pgtbench_ctx *c)
+{
+	int ret = pgtbench_dm_setup(c);
+
+	if (!ret) {
+		ret = set_memory_ro(c->addr, c->nr);
+		if (ret)
+			pgtbench_dm_teardown(c);
+	}
+	return ret;
+}
+
+static void pgtbench_dm_ro_teardown(struct pgtbench_ctx *c)
+{
+	if (set_memory_rw(c->addr, c->nr))
+		return;	/* leak rather than free read-only pages */
+	pgtbench_dm_teardown(c);
+}
+
+static int pgtbench_vm_ro_setup(struct pgtbench_ctx *c)
+{
+	int ret = pgtbench_vm_setup(c);
+
+	if (!ret) {
+		ret = set_memory_ro(c->addr, c->nr);
+		if (ret)
+			pgtbench_vm_teardown(c);
+	}
+	return ret;
+}
+
+static void pgtbench_vm_ro_teardown(struct pgtbench_ctx *c)
+{
+	if (set_memory_rw(c->addr, c->nr))
+		return;
+	pgtbench_vm_teardown(c);
+}
+
+static void pgtbench_x_nx(struct pgtbench_ctx *c)
+{
+	pgtbench_check(c, set_memory_x(c->addr, c->nr));
+	pgtbench_check(c, set_memory_nx(c->addr, c->nr));
+}
+
+#ifdef CONFIG_X86
+static void pgtbench_np_p(struct pgtbench_ctx *c)
+{
+	pgtbench_check(c, set_memory_np(c->addr, c->nr));
+	pgtbench_check(c, set_memory_p(c->addr, c->nr));
+}
+#endif
+
+#ifdef CONFIG_ARM64
+static void pgtbench_invalid_valid(struct pgtbench_ctx *c)
+{
+	pgtbench_check(c, set_memory_valid(c->addr, c->nr, 0));
+	pgtbench_check(c, set_memory_valid(c->addr, c->nr, 1));
+}
+#endif
+
+/* as secretmem and guest_memfd remove pages: per page, then one flush */
+static void pgtbench_dmap_invalid_default(struct pgtbench_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		pgtbench_check(c, set_direct_map_invalid_noflush(c->page + i));
+	flush_tlb_kernel_range(c->addr, c->addr + c->nr * PAGE_SIZE);
+	for (i = 0; i < c->nr; i++)
+		pgtbench_check(c, set_direct_map_default_noflush(c->page + i));
+}
+
+static void pgtbench_alloc0(struct pgtbench_ctx *c)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	if (!page) {
+		pgtbench_check(c, -ENOMEM);
+		return;
+	}
+	__free_page(page);
+}
+
+static void pgtbench_alloc9(struct pgtbench_ctx *c)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 9);
+
+	if (!page) {
+		pgtbench_check(c, -ENOMEM);
+		return;
+	}
+	__free_pages(page, 9);
+}
+
+static void pgtbench_kmap_local(struct pgtbench_ctx *c)
+{
+	void *p = kmap_local_page(c->page);
+
+	WRITE_ONCE(*(unsigned long *)p, c->addr);
+	kunmap_local(p);
+}
+
+#define DM(_name, _nr, _ops, _op)					\
+	{ _name, _nr, _ops, pgtbench_dm_setup, _op, pgtbench_dm_teardown }
+#define DM_RO(_name, _nr, _ops, _op)					\
+	{ _name, _nr, _ops, pgtbench_dm_ro_setup, _op, pgtbench_dm_ro_teardown }
+#define VM(_name, _nr, _ops, _op)					\
+	{ _name, _nr, _ops, pgtbench_vm_setup, _op, pgtbench_vm_teardown }
+#define VM_RO(_name, _nr, _ops, _op)					\
+	{ _name, _nr, _ops, pgtbench_vm_ro_setup, _op, pgtbench_vm_ro_teardown }
+#define SIZES(_mac, _what, _op)						\
+	_mac(_what ":1", 1, 32, _op),					\
+	_mac(_what ":16", 16, 8, _op),					\
+	_mac(_what ":512", 512, 2, _op)
+
+static const struct pgtbench_work pgtbench_works[] = {
+#ifdef CONFIG_X86
+	SIZES(DM, "set_memory_ro_rw:dmap", pgtbench_ro_rw),
+	SIZES(DM_RO, "set_memory_x_nx:dmap", pgtbench_x_nx),
+	SIZES(DM, "set_memory_np_p:dmap", pgtbench_np_p),
+	SIZES(VM, "set_memory_ro_rw:vmalloc", pgtbench_ro_rw),
+	SIZES(VM_RO, "set_memory_x_nx:vmalloc", pgtbench_x_nx),
+	SIZES(VM, "set_memory_np_p:vmalloc", pgtbench_np_p),
+#endif
+#ifdef CONFIG_ARM64
+	SIZES(DM, "set_direct_map_invalid_default:dmap",
+	      pgtbench_dmap_invalid_default),
+	SIZES(VM, "set_memory_ro_rw:vmalloc", pgtbench_ro_rw),
+	SIZES(VM_RO, "set_memory_x_nx:vmalloc", pgtbench_x_nx),
+	SIZES(VM, "set_memory_valid:vmalloc", pgtbench_invalid_valid),
+#endif
+	{ "page_alloc:order0", 1, 64, NULL, pgtbench_alloc0, NULL },
+	{ "page_alloc:order9", 512, 4, NULL, pgtbench_alloc9, NULL },
+	DM("kmap_local_page", 1, 256, pgtbench_kmap_local),
+};
+
+static DEFINE_MUTEX(pgtbench_lock);
+
+static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w)
+{
+	struct pgtbench_ctx c = { .nr = w->nr };
+	unsigned long tables0, pt0, splits0, tlb0, tlb;
+	u64 t0, best = U64_MAX;
+	unsigned int r, i;
+	int ret = 0;
+
+	tables0 = pgtbench_count_tables();
+	pt0 = global_node_page_state(NR_PAGETABLE);
+	splits0 = pgtbench_splits();
+	if (w->setup)
+		ret = w->setup(&c);
+	if (ret) {
+		seq_printf(m, "PGTBENCH-FAIL %s setup %d\n", w->name, ret);
+		return;
+	}
+	/* once outside the measurement: first-time splits and allocations */
+	w->op(&c);
+	tlb0 = pgtbench_tlb_events();
+	for (r = 0; r < PGTBENCH_ROUNDS && !c.err; r++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < w->ops; i++)
+			w->op(&c);
+		best = min(best, ktime_get_ns() - t0);
+	}
+	tlb = pgtbench_tlb_events() - tlb0;
+	if (w->teardown)
+		w->teardown(&c);
+	if (c.err) {
+		seq_printf(m, "PGTBENCH-FAIL %s op %d\n", w->name, c.err);
+		return;
+	}
+	seq_printf(m, "PGTBENCH %s instr=%llu tlb=%lu.%03lu splits=%lu tables=%ld pagetable=%ld ops=%u\n",
+		   w->name, div_u64(best, w->ops),
+		   tlb / (PGTBENCH_ROUNDS * w->ops),
+		   tlb * 1000 / (PGTBENCH_ROUNDS * w->ops) % 1000,
+		   pgtbench_splits() - splits0,
+		   (long)(pgtbench_count_tables() - tables0),
+		   (long)(global_node_page_state(NR_PAGETABLE) - pt0),
+		   PGTBENCH_ROUNDS * w->ops);
+}
+
+static int pgtbench_run_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	mutex_lock(&pgtbench_lock);
+	for (i = 0; i < ARRAY_SIZE(pgtbench_works); i++)
+		pgtbench_run_one(m, &pgtbench_works[i]);
+	mutex_unlock(&pgtbench_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_run);
+
+static int pgtbench_tables_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu\n", pgtbench_count_tables());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_tables);
+
+static LIST_HEAD(pgtbench_aged);
+static unsigned long pgtbench_nr_aged;
+
+static void pgtbench_unage(void)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &pgtbench_aged, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	pgtbench_nr_aged = 0;
+}
+
+/*
+ * Age memory: take order-0 unmovable pages until only 32 MiB is free, then
+ * give back every second one, in an order shuffled with a fixed seed. The
+ * page kept beside each freed one keeps it from merging, so afterwards the
+ * free memory is single unmovable pages scattered over the whole of RAM
+ * (the most recently freed, which the allocator hands out first, from
+ * everywhere), as on a machine that has run for a while, and no 2M block
+ * is free where they are.
+ */
+static int pgtbench_age(void)
+{
+	unsigned long floor = (32UL << 20) >> PAGE_SHIFT, n = 0, i, j;
+	struct page **pages;
+	struct rnd_state rnd;
+
+	pages = kvmalloc_array(totalram_pages(), sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	while (n < totalram_pages() &&
+	       global_zone_page_state(NR_FREE_PAGES) > floor) {
+		pages[n] = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+		if (!pages[n])
+			break;
+		n++;
+		cond_resched();
+	}
+	/* keep the odd ones (by allocation order), free the even ones */
+	for (i = 1; i < n; i += 2) {
+		list_add(&pages[i]->lru, &pgtbench_aged);
+		pgtbench_nr_aged++;
+	}
+	for (i = 0, j = 0; i < n; i += 2)
+		pages[j++] = pages[i];
+	prandom_seed_state(&rnd, 20261204);
+	for (i = j; i > 1; i--) {
+		unsigned long k = prandom_u32_state(&rnd) % i;
+
+		swap(pages[i - 1], pages[k]);
+	}
+	for (i = 0; i < j; i++)
+		__free_page(pages[i]);
+	kvfree(pages);
+	pr_info("pgtbench: aged: %lu pages taken, %lu kept\n", n,
+		pgtbench_nr_aged);
+	return 0;
+}
+
+static ssize_t pgtbench_age_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, len, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&pgtbench_lock);
+	pgtbench_unage();
+	if (on)
+		ret = pgtbench_age();
+	mutex_unlock(&pgtbench_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations pgtbench_age_fops = {
+	.write = pgtbench_age_write,
+};
+
+static int __init pgtbench_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("pgtbench", NULL);
+
+	debugfs_create_file("run", 0400, dir, NULL, &pgtbench_run_fops);
+	debugfs_create_file("tables", 0400, dir, NULL, &pgtbench_tables_fops);
+	debugfs_create_file("age", 0200, dir, NULL, &pgtbench_age_fops);
+	return 0;
+}
+late_initcall(pgtbench_init);

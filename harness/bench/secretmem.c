@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench workload: N pages of memfd_secret() faulted in, then freed.
+ *
+ *   secretmem LABEL NPAGES [COMMAND]
+ *
+ * COMMAND runs (through /bin/sh) while the pages are mapped: bench mode
+ * of guest-init.sh passes "pgt-dmap secretmem:LABEL" to print the direct
+ * map then. Prints two lines, one per phase, in pgtbench's format:
+ *   PGTBENCH secretmem:LABEL:fault instr=<per page> tlb=<per page> ...
+ *   PGTBENCH secretmem:LABEL:free  instr=<per page> tlb=<per page> ...
+ * instr: CLOCK_MONOTONIC nanoseconds, which under QEMU -icount shift=0 are
+ * instructions; tlb: the nr_tlb_* lines of /proc/vmstat; splits: x86's
+ * direct_map_level{2,3}_splits; tables: /sys/kernel/debug/pgtbench/tables;
+ * dm: DirectMap4k/2M/1G of /proc/meminfo (kB, x86) before, mapped, freed.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret 447
+#endif
+
+struct snap {
+	unsigned long long ns, tlb, splits, pagetable;
+	long tables;
+	unsigned long dm[3];
+};
+
+static unsigned long long vmstat_sum(const char *prefix)
+{
+	unsigned long long sum = 0, v;
+	char name[128];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%127s %llu", name, &v) == 2)
+		if (!strncmp(name, prefix, strlen(prefix)))
+			sum += v;
+	fclose(f);
+	return sum;
+}
+
+static void meminfo(struct snap *s)
+{
+	static const char * const keys[] = {
+		"DirectMap4k:", "DirectMap2M:", "DirectMap1G:" };
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+	int i;
+
+	memset(s->dm, 0, sizeof(s->dm));
+	s->pagetable = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < 3; i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])))
+				s->dm[i] = strtoul(line + strlen(keys[i]), NULL, 10);
+		if (!strncmp(line, "PageTables:", 11))
+			s->pagetable = strtoul(line + 11, NULL, 10) / 4;
+	}
+	fclose(f);
+}
+
+static long tables(void)
+{
+	long n = -1;
+	FILE *f = fopen("/sys/kernel/debug/pgtbench/tables", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static unsigned long long now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void counters(struct snap *s)
+{
+	s->tables = tables();
+	s->tlb = vmstat_sum("nr_tlb_");
+	s->splits = vmstat_sum("direct_map_level");
+	meminfo(s);
+}
+
+/* a timed part starts after its counters are read and ends before */
+static void snap_start(struct snap *s)
+{
+	counters(s);
+	s->ns = now();
+}
+
+static void snap_end(struct snap *s)
+{
+	s->ns = now();
+	counters(s);
+}
+
+static void report(const char *label, const char *phase, unsigned long n,
+		   struct snap *a, struct snap *b, struct snap *d0,
+		   struct snap *d1, struct snap *d2)
+{
+	printf("PGTBENCH secretmem:%s:%s instr=%llu tlb=%llu.%03llu splits=%llu tables=%ld pagetable=%lld ops=%lu dm4k=%lu,%lu,%lu dm2m=%lu,%lu,%lu dm1g=%lu,%lu,%lu\n",
+	       label, phase, (b->ns - a->ns) / n,
+	       (b->tlb - a->tlb) / n, (b->tlb - a->tlb) * 1000 / n % 1000,
+	       b->splits - a->splits, b->tables - a->tables,
+	       (long long)(b->pagetable - a->pagetable), n,
+	       d0->dm[0], d1->dm[0], d2->dm[0], d0->dm[1], d1->dm[1], d2->dm[1],
+	       d0->dm[2], d1->dm[2], d2->dm[2]);
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct snap s0, s1, s2, s3;
+	unsigned long n, i;
+	size_t size;
+	char *p;
+	int fd;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s LABEL NPAGES [COMMAND]\n", argv[0]);
+		return 2;
+	}
+	n = strtoul(argv[2], NULL, 0);
+	size = n * 4096;
+	/* secretmem is charged to RLIMIT_MEMLOCK */
+	if (setrlimit(RLIMIT_MEMLOCK, &unl))
+		perror("setrlimit");
+	fd = syscall(__NR_memfd_secret, 0);
+	if (fd < 0) {
+		perror("PGTBENCH-FAIL memfd_secret");
+		return 1;
+	}
+	if (ftruncate(fd, size)) {
+		perror("PGTBENCH-FAIL ftruncate");
+		return 1;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("PGTBENCH-FAIL mmap");
+		return 1;
+	}
+	snap_start(&s0);
+	for (i = 0; i < n; i++)
+		p[i * 4096] = 1;
+	snap_end(&s1);
+	if (argc > 3) {
+		fflush(stdout);
+		if (system(argv[3]))
+			fprintf(stderr, "command failed\n");
+	}
+	snap_start(&s2);
+	munmap(p, size);
+	close(fd);
+	snap_end(&s3);
+	report(argv[1], "fault", n, &s0, &s1, &s0, &s1, &s3);
+	report(argv[1], "free", n, &s2, &s3, &s0, &s1, &s3);
+	return 0;
+}
