@@ -179,7 +179,8 @@ def main():
     print("(x86 nr_tlb_* vm events, arm64 completed broadcast TLBIs); splits, "
           "tables: direct-map splits and init_mm table pages left, base/pgtlib")
     for n in border:
-        if n.startswith("secretmem:") and "dm4k" in base[n] and n.endswith(":free"):
+        if (n.startswith("secretmem:") and n.endswith(":free") and
+                any(x != "0" for x in base[n].get("dm2m", "0").split(","))):
             for kind, r in (("base", base[n]), ("pgtlib", lib[n])):
                 print("%-28s %-6s DirectMap4k/2M/1G kB before %s/%s/%s, mapped %s/%s/%s, freed %s/%s/%s"
                       % (n[:-5], kind, *[r["dm%s" % s].split(",")[i]
