@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make test` (and .ci/run): deps -> environment safety (envsafety.sh) ->
-# tree -> static checks -> KUnit x86_64 -> KUnit arm64 -> x86_64 guest
-# kernel + initramfs + boot in test mode.
+# tree -> static checks -> KUnit x86_64 -> KUnit arm64 -> for x86_64 and
+# arm64: test guest kernel (configs/test.config: PROVE_LOCKING,
+# DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC) + initramfs + boot in test mode; the
+# x86_64 guest boots twice, the second time with debug_pagealloc=on.
 # Every check is counted in build/logs/results.tsv; a failing check does
 # not stop the run, a failing build / tree preparation does. The last line
 # is "N passed, N failed"; the exit status is non-zero if N failed > 0.
@@ -61,11 +63,37 @@ step "tree preparation" "$HARNESS/tree.sh"
 step --soft "static checks" "$HARNESS/static.sh"
 step "kunit x86_64" env ARCH=x86_64 "$HARNESS/kunit.sh"
 step "kunit arm64" env ARCH=arm64 "$HARNESS/kunit.sh"
-step "x86_64 guest kernel build" env ARCH=x86_64 "$HARNESS/guest-build.sh"
-step "x86_64 initramfs" env ARCH=x86_64 "$HARNESS/initramfs.sh"
-rc=0
-ARCH=x86_64 "$HARNESS/boot.sh" test || rc=$?
-if ! grep -q 'boot \[x86_64\]' "$RESULTS"; then
-	printf 'FAIL\t%s\t%s\n' "boot [x86_64]" "boot.sh failed (rc=$rc)" >>"$RESULTS"
-fi
+# guest_test <arch>: build the test guest of <arch> (guest config +
+# configs/test.config, in build/out-guest-<arch>-test; make run keeps
+# build/out-guest-<arch>) and its initramfs, boot it; x86_64 is booted a
+# second time with debug_pagealloc=on.
+guest_test() {
+	local a=$1 o=$BUILD/out-guest-$1-test
+	step "$a guest kernel build" env ARCH="$a" "$HARNESS/guest-build.sh" \
+		--out "$o" --modroot "$BUILD/modroot-$a-test" \
+		--frag "$HARNESS/configs/test.config" --tag " (test)"
+	step "$a initramfs" env ARCH="$a" "$HARNESS/initramfs.sh" --out "$o" \
+		--modroot "$BUILD/modroot-$a-test" --root "$BUILD/initramfs-root-$a-test" \
+		--img "$BUILD/initramfs-$a-test.cpio.gz"
+	boot_test "$a" "$a" ""
+	if [ "$a" = x86_64 ]; then
+		boot_test "$a" "$a-debug_pagealloc" "debug_pagealloc=on pgtlib.vmalloc_loops=1000"
+	fi
+}
+
+# boot_test <arch> <label> <extra command line>
+boot_test() {
+	local rc=0 img=arch/x86/boot/bzImage
+	[ "$1" = arm64 ] && img=arch/arm64/boot/Image
+	ARCH=$1 GUEST_APPEND=$3 "$HARNESS/boot.sh" --label "$2" \
+		--kernel "$BUILD/out-guest-$1-test/$img" \
+		--initrd "$BUILD/initramfs-$1-test.cpio.gz" \
+		--console "$LOGS/console-$2-test.log" test || rc=$?
+	if ! grep -q "boot \[$2\]" "$RESULTS"; then
+		printf 'FAIL\t%s\t%s\n' "boot [$2]" "boot.sh failed (rc=$rc)" >>"$RESULTS"
+	fi
+}
+
+guest_test x86_64
+guest_test arm64
 summary
