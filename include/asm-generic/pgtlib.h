@@ -156,6 +156,25 @@ static inline bool pgtlib_arch_cache_alias_ok(phys_addr_t phys,
 }
 #endif
 
+#ifndef pgtlib_arch_caller_pgprot
+/**
+ * pgtlib_arch_caller_pgprot() - a caller's PTE protection, as pfn_pte() uses it
+ * @prot: a PTE-form protection passed to pgtlib_map_prot() or
+ *	pgtlib_map_pages_prot()
+ * @valid: set to whether @prot makes a valid (present) entry
+ *
+ * Return: @prot with what pfn_pte() would drop from it dropped (x86: the
+ * bits the CPU does not support), so that pgtlib's leaves are bit for bit
+ * those pfn_pte(), pmd_set_huge() and pud_set_huge() write. By default
+ * @prot itself, valid if pfn_pte() makes a present entry of it.
+ */
+static inline pgprot_t pgtlib_arch_caller_pgprot(pgprot_t prot, bool *valid)
+{
+	*valid = pte_present(pfn_pte(0, prot));
+	return prot;
+}
+#endif
+
 #ifndef pgtlib_arch_mk_leaf_any
 /**
  * pgtlib_arch_mk_leaf_any() - rebuild a leaf with an existing protection

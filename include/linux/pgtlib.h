@@ -147,8 +147,6 @@ struct pgtlib_range {
  * @open: begun and not yet committed or aborted
  * @free_tables: table pages to free after the invalidation
  * @stats: what the transaction did so far
- * @fail_alloc_at: fault injection: fail the Nth table allocation (0: never)
- * @nr_allocs: table allocations attempted, for @fail_alloc_at
  * @resv: with %PGTLIB_TXN_NOALLOC, the range of the reservation the
  *	transaction drew from first; the tables it removes go back to it
  *
@@ -170,8 +168,6 @@ struct pgtlib_txn {
 	bool open;
 	struct list_head free_tables;
 	struct pgtlib_stats stats;
-	unsigned int fail_alloc_at;
-	unsigned int nr_allocs;
 	struct pgtlib_range resv;
 };
 
@@ -243,8 +239,6 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->stats.flushes = 0;
 	txn->stats.full_flushes = 0;
 	txn->stats.pages_invalidated = 0;
-	txn->fail_alloc_at = 0;
-	txn->nr_allocs = 0;
 	INIT_LIST_HEAD(&txn->free_tables);
 	if (flags & PGTLIB_TXN_NOALLOC)
 		txn->resv.end = 0;
@@ -284,6 +278,8 @@ static inline void pgtlib_txn_commit(struct pgtlib_txn *txn)
 	__pgtlib_txn_commit(txn);
 }
 
+bool pgtlib_txn_commit_deferred(struct pgtlib_txn *txn,
+				struct pgtlib_range *range);
 void pgtlib_txn_abort(struct pgtlib_txn *txn);
 
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
@@ -291,6 +287,12 @@ int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		     struct page **pages, unsigned int nr_pages,
 		     unsigned int prot, unsigned int flags);
+int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
+		    phys_addr_t phys, unsigned long size, pgprot_t prot,
+		    unsigned int flags);
+int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
+			  struct page **pages, unsigned int nr_pages,
+			  pgprot_t prot, unsigned int flags);
 int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 		 unsigned long size);
 int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,

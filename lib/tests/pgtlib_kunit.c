@@ -1359,6 +1359,17 @@ static int pt_remote(int cpu, unsigned long va, u8 *byte, bool write)
 	return r.ret;
 }
 
+/* For a test across CPUs: two pages, filled with 0x5a and 0xa5. */
+static void pt_remote_pages(struct kunit *test, struct page **pages)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	pages[0] = pt_alloc_page(test);
+	pages[1] = pt_alloc_page(test);
+	memset(page_address(pages[0]), 0x5a, PAGE_SIZE);
+	memset(page_address(pages[1]), 0xa5, PAGE_SIZE);
+}
+
 /*
  * Another CPU that used a translation faults through it once a protect or
  * unmap has committed: the invalidation reached that CPU's TLB (QEMU keeps
@@ -1374,12 +1385,7 @@ static void pgtlib_test_kernel_remote(struct kunit *test)
 	int other;
 	u8 byte;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs a second CPU");
-	pages[0] = pt_alloc_page(test);
-	pages[1] = pt_alloc_page(test);
-	memset(page_address(pages[0]), 0x5a, PAGE_SIZE);
-	memset(page_address(pages[1]), 0xa5, PAGE_SIZE);
+	pt_remote_pages(test, pages);
 	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 2, PT_RW, 0, NULL), 0);
 
 	/* The committing CPU must stay this one, and the other another. */
@@ -1414,6 +1420,157 @@ static void pgtlib_test_kernel_remote(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
 			-EFAULT);
 	migrate_enable();
+	pt_live_done(test, l);
+}
+
+static void pt_free_huge(void *page)
+{
+	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
+}
+
+/*
+ * pgtlib_txn_commit_deferred() invalidates nothing and hands back the
+ * range; once the caller has invalidated it, another CPU faults through
+ * the old translations. Mapping into holes hands back nothing, and more
+ * ranges than a transaction records hand back everything.
+ */
+static void pgtlib_test_kernel_deferred(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, many = l->va + 2 * PMD_SIZE;
+	struct page *pages[2], *rep[2 * PGTLIB_TXN_MAX_RANGES + 2];
+	struct pgtlib_range r;
+	struct pgtlib_txn txn;
+	unsigned int i;
+	int other;
+	u8 byte;
+
+	pt_remote_pages(test, pages);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, 2, PT_RW, 0),
+			0);
+	KUNIT_EXPECT_FALSE(test, pgtlib_txn_commit_deferred(&txn, &r));
+	KUNIT_EXPECT_EQ(test, r.start, r.end);
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			0);
+	KUNIT_EXPECT_EQ(test, byte, 0xa5);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va, PAGE_SIZE, 0,
+					     PGTLIB_PROT_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, va + PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE(test, pgtlib_txn_commit_deferred(&txn, &r));
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	KUNIT_EXPECT_EQ(test, r.start, va);
+	KUNIT_EXPECT_EQ(test, r.end, va + 2 * PAGE_SIZE);
+	PT_EXPECT_LEAF(test, kernel, va, page_to_phys(pages[0]), PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, kernel, va + PAGE_SIZE);
+	/* QEMU keeps the other CPU's entry until it is told to drop it */
+	if (pt_remote(other, va + PAGE_SIZE, &byte, false))
+		kunit_info(test, "the stale entry went without an invalidation");
+	flush_tlb_kernel_range(r.start, r.end);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			-EFAULT);
+	byte = 0x11;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(pages[0]), 0x5a);
+	migrate_enable();
+
+	for (i = 0; i < ARRAY_SIZE(rep); i++)
+		rep[i] = pages[1];
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, many, rep,
+					       ARRAY_SIZE(rep), PT_RW, 0), 0);
+	pgtlib_txn_commit(&txn);
+	pgtlib_txn_begin(&txn, kernel, 0);
+	for (i = 0; i < ARRAY_SIZE(rep); i += 2)
+		KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, many + i * PAGE_SIZE,
+						     PAGE_SIZE, 0,
+						     PGTLIB_PROT_WRITE), 0);
+	KUNIT_EXPECT_TRUE(test, pgtlib_txn_commit_deferred(&txn, &r));
+	KUNIT_EXPECT_EQ(test, r.start, 0);
+	KUNIT_EXPECT_EQ(test, r.end, ULONG_MAX);
+	flush_tlb_all();
+	pt_live_done(test, l);
+}
+
+/*
+ * pgtlib_map_prot() and pgtlib_map_pages_prot() write, bit for bit, the
+ * entries the kernel's own vmap code writes for the same protection:
+ * pfn_pte() for a PTE, pmd_set_huge() for a 2M leaf. A protection that
+ * makes no valid entry, or an uncached alias of RAM, is refused.
+ */
+static void pgtlib_test_kernel_map_prot(struct kunit *test)
+{
+	const pgprot_t prots[] = {
+		PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_EXEC, PAGE_KERNEL_ROX,
+	};
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, hva = l->va + 2 * PMD_SIZE, val;
+	struct page *page = pt_alloc_page(test), *huge;
+	struct pgtlib_txn txn;
+	unsigned int i;
+	pmd_t oracle;
+
+	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, huge);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							huge), 0);
+	*(u32 *)page_address(page) = 0x600d;
+	for (i = 0; i < ARRAY_SIZE(prots); i++) {
+		pgtlib_txn_begin(&txn, kernel, 0);
+		KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
+							    prots[i], 0), 0);
+		KUNIT_EXPECT_EQ(test, pgtlib_map_prot(&txn, hva,
+						      page_to_phys(huge),
+						      PMD_SIZE, prots[i], 0),
+				0);
+		pgtlib_txn_commit(&txn);
+		KUNIT_EXPECT_EQ(test, *(u32 *)va, 0x600d);
+		KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL),
+				PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ_MSG(test, (u64)val,
+				    (u64)pte_val(pfn_pte(page_to_pfn(page),
+							 prots[i])),
+				    "protection %u", i);
+#ifdef CONFIG_HAVE_ARCH_HUGE_VMAP
+		if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD)) {
+			oracle = __pmd(0);
+			KUNIT_EXPECT_EQ(test, pmd_set_huge(&oracle,
+							   page_to_phys(huge),
+							   prots[i]), 1);
+			KUNIT_EXPECT_EQ(test, pt_raw(kernel, hva, &val, NULL),
+					PGTLIB_LEVEL_PMD);
+			KUNIT_EXPECT_EQ_MSG(test, (u64)val,
+					    (u64)pmd_val(oracle),
+					    "protection %u", i);
+		}
+#endif
+		KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PAGE_SIZE, NULL), 0);
+		KUNIT_EXPECT_EQ(test, pt_unmap(kernel, hva, PMD_SIZE, NULL), 0);
+	}
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
+						    __pgprot(0), 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
+						    pgprot_noncached(PAGE_KERNEL),
+						    0), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_prot(&txn, hva, page_to_phys(huge),
+					      PMD_SIZE,
+					      pgprot_writecombine(PAGE_KERNEL),
+					      0), -EOPNOTSUPP);
+	pgtlib_txn_commit(&txn);
+	PT_EXPECT_HOLE(test, kernel, va);
+	PT_EXPECT_HOLE(test, kernel, hva);
 	pt_live_done(test, l);
 }
 
@@ -1493,11 +1650,6 @@ static void pgtlib_test_kernel_remap(struct kunit *test)
 	PT_EXPECT_LEAF(test, kernel, va, page_to_phys(new), PT_RW,
 		       PGTLIB_LEVEL_PTE);
 	pt_live_done(test, l);
-}
-
-static void pt_free_huge(void *page)
-{
-	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
 }
 
 /* A live 2M leaf: access, a split by protect, collapse, unmap. */
@@ -2431,6 +2583,24 @@ static void pt_fail_case_desc(const struct pt_fail_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(pt_fail, pt_fail_cases, pt_fail_case_desc);
 
+/* Table allocations: counted, and the Nth one failed (0: none). */
+static unsigned int pt_alloc_fail_at, pt_allocs;
+
+static struct page *pt_alloc_inject(struct pgtlib_txn *txn, gfp_t gfp)
+{
+	if (++pt_allocs == pt_alloc_fail_at)
+		return NULL;
+	return __pgtlib_table_alloc(txn, gfp);
+}
+
+/* Count (and fail the @fail_at th) table allocation from here on. */
+static void pt_count_allocs(struct kunit *test, unsigned int fail_at)
+{
+	pt_allocs = 0;
+	pt_alloc_fail_at = fail_at;
+	kunit_activate_static_stub(test, pgtlib_table_alloc, pt_alloc_inject);
+}
+
 /*
  * Fail the first, second, ... table allocation of the operation until it
  * succeeds: every failure is -ENOMEM with nothing changed and no table
@@ -2463,10 +2633,11 @@ static void pgtlib_test_fail_alloc(struct kunit *test)
 						  pt_walk_fn, before), 0);
 		tables = pgtlib_space_nr_tables(s);
 
+		pt_count_allocs(test, n);
 		pgtlib_txn_begin(&txn, s, 0);
-		txn.fail_alloc_at = n;
 		ret = c->op(&txn, va);
-		if (txn.nr_allocs < n) {
+		kunit_deactivate_static_stub(test, pgtlib_table_alloc);
+		if (pt_allocs < n) {
 			/* every allocation point has been failed once */
 			KUNIT_EXPECT_EQ(test, ret, 0);
 			pgtlib_txn_commit(&txn);
@@ -2474,7 +2645,7 @@ static void pgtlib_test_fail_alloc(struct kunit *test)
 			done = true;
 		} else {
 			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %u", n);
-			KUNIT_EXPECT_EQ(test, txn.nr_allocs, n);
+			KUNIT_EXPECT_EQ(test, pt_allocs, n);
 			pgtlib_txn_abort(&txn);
 			KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 0);
 			KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped, 0);
@@ -2611,6 +2782,7 @@ static void pgtlib_test_noalloc_atomic(struct kunit *test)
 	tables = pgtlib_space_nr_tables(s);
 	pgtlib_global_stats(&g0);
 
+	pt_count_allocs(test, 0);
 	spin_lock_irqsave(&pt_atomic_lock, flags);
 	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
 	ret[0] = pgtlib_map(&txn, va + SZ_2M + 5 * PAGE_SIZE, PT_PHYS,
@@ -2629,7 +2801,7 @@ static void pgtlib_test_noalloc_atomic(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret[2], 0);
 	KUNIT_EXPECT_EQ(test, ret[3], 0);
 	KUNIT_EXPECT_EQ(test, ret[4], 0);
-	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	KUNIT_EXPECT_EQ(test, pt_allocs, 0);
 	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
 	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 1);
 	KUNIT_EXPECT_EQ(test, txn.stats.pages_unmapped,
@@ -2676,6 +2848,7 @@ static void pgtlib_test_reserve_per_range(struct kunit *test)
 	s->nr_spare = 0;
 	spin_unlock(s->lock);
 
+	pt_count_allocs(test, 0);
 	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
 	ret[0] = pgtlib_protect(&txn, z + PAGE_SIZE, PAGE_SIZE, 0,
 				PGTLIB_PROT_WRITE);
@@ -2687,7 +2860,7 @@ static void pgtlib_test_reserve_per_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret[0], -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ret[1], 0);
 	KUNIT_EXPECT_EQ(test, ret[2], 0);
-	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	KUNIT_EXPECT_EQ(test, pt_allocs, 0);
 	PT_EXPECT_LEAF(test, s, z + PAGE_SIZE, PT_PHYS + SZ_8M + PAGE_SIZE,
 		       PT_RW, PGTLIB_LEVEL_PMD);
 	PT_EXPECT_LEAF(test, s, r1 + PAGE_SIZE, PT_PHYS + PAGE_SIZE, PT_RO,
@@ -2721,6 +2894,7 @@ static void pgtlib_test_noalloc_enomem(struct kunit *test)
 	tables = pgtlib_space_nr_tables(s);
 	before = pt_walk(test, s, va - SZ_2M, va + SZ_4M);
 
+	pt_count_allocs(test, 0);
 	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
 	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va + PAGE_SIZE, PAGE_SIZE, 0,
 					     PGTLIB_PROT_WRITE), -ENOMEM);
@@ -2734,7 +2908,7 @@ static void pgtlib_test_noalloc_enomem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pgtlib_map(&txn, va + SZ_4M, PT_PHYS, SZ_2M, PT_RO,
 					 0), 0);
 	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, txn.nr_allocs, 0);
+	KUNIT_EXPECT_EQ(test, pt_allocs, 0);
 	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 0);
 	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
 	after = pt_walk(test, s, va - SZ_2M, va + SZ_4M);
@@ -3363,6 +3537,8 @@ static struct kunit_suite pgtlib_private_suite = {
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
+	KUNIT_CASE(pgtlib_test_kernel_deferred),
+	KUNIT_CASE(pgtlib_test_kernel_map_prot),
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
 	KUNIT_CASE(pgtlib_test_kernel_cache_alias),
 	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),

@@ -82,13 +82,20 @@ bool pgtlib_table_is_ours(void *table)
 	       !PageReserved(page);
 }
 
-static struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
+/*
+ * A new, zeroed table page for @txn. The KUnit tests fail the Nth call
+ * through a static stub (fault injection without a field in the public
+ * struct pgtlib_txn).
+ */
+struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
+{
+	KUNIT_STATIC_STUB_REDIRECT(pgtlib_table_alloc, txn, gfp);
+	return __pgtlib_table_alloc(txn, gfp);
+}
+
+struct page *__pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp)
 {
 	struct ptdesc *ptdesc;
-
-	txn->nr_allocs++;
-	if (txn->fail_alloc_at && txn->nr_allocs == txn->fail_alloc_at)
-		return NULL;
 
 	ptdesc = pagetable_alloc(gfp | __GFP_ZERO, 0);
 	if (!ptdesc)
@@ -716,6 +723,54 @@ void __pgtlib_txn_commit(struct pgtlib_txn *txn)
 	pgtlib_txn_end(txn);
 }
 EXPORT_SYMBOL_GPL(__pgtlib_txn_commit);
+
+/**
+ * pgtlib_txn_commit_deferred() - finish a transaction, leaving the
+ *	invalidation to the caller
+ * @txn: the transaction
+ * @range: set to what the caller must invalidate
+ *
+ * The ``_noflush`` convention of vmap_pages_range_noflush(),
+ * vunmap_range_noflush() and set_direct_map_*_noflush(): nothing is
+ * invalidated here; instead @range is set to one range covering every
+ * change of @txn that needs invalidating, for the caller to invalidate
+ * (flush_tlb_kernel_range() for the kernel space) before it relies on the
+ * old translations being gone, for example before it frees the pages they
+ * mapped. @range is empty (start == end) if nothing needs it, as after
+ * mapping into holes, and is 0 to ULONG_MAX when @txn changed more ranges
+ * than it records (flush the whole TLB then). A transaction that removed
+ * table pages is the exception: it invalidates here, before freeing them,
+ * as pmd_free_pte_page() does, and hands back an empty @range.
+ *
+ * Context: as pgtlib_txn_commit(), but sends no IPI unless tables were
+ * removed.
+ * Return: true if @range is not empty.
+ */
+bool pgtlib_txn_commit_deferred(struct pgtlib_txn *txn,
+				struct pgtlib_range *range)
+{
+	unsigned int nr = txn->nr_ranges;
+
+	range->start = 0;
+	range->end = 0;
+	if (WARN_ON_ONCE(!txn->open))
+		return false;
+	if (txn->flush_tables || !list_empty(&txn->free_tables)) {
+		pgtlib_txn_end(txn);
+		return false;
+	}
+	if (txn->flush_all) {
+		range->end = ULONG_MAX;
+	} else if (nr) {
+		range->start = txn->ranges[0].start;
+		range->end = txn->ranges[nr - 1].end;
+	}
+	txn->nr_ranges = 0;
+	txn->flush_all = false;
+	txn->open = false;
+	return range->end != range->start;
+}
+EXPORT_SYMBOL_GPL(pgtlib_txn_commit_deferred);
 
 /**
  * pgtlib_txn_abort() - finish a transaction after a failed operation

@@ -503,6 +503,8 @@ int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
 void pgtlib_tables_release(struct pgtlib_txn *txn, struct list_head *list,
 			   bool keep_all, unsigned long start,
 			   unsigned long end);
+struct page *pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp);
+struct page *__pgtlib_table_alloc(struct pgtlib_txn *txn, gfp_t gfp);
 void *pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
 			 unsigned int level);
 void *__pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,

@@ -960,6 +960,33 @@ static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
 	       0 : -EOPNOTSUPP;
 }
 
+/*
+ * A caller's pgprot_t (pgtlib_map_prot()): valid, made what pfn_pte() makes
+ * of it, and not an uncached or write-combining live alias of RAM. The
+ * rest is the caller's policy, W+X included, as it is vmap()'s.
+ */
+static noinline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
+					       pgprot_t *pgprot,
+					       phys_addr_t phys,
+					       unsigned long size,
+					       struct page **pages)
+{
+	unsigned int prot;
+	bool valid;
+
+	*pgprot = pgtlib_arch_caller_pgprot(*pgprot, &valid);
+	if (!valid)
+		return -EINVAL;
+	prot = pgtlib_arch_prot_decode(*pgprot);
+	if (!(prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) ||
+	    !(space->flags & PGTLIB_SPACE_LIVE))
+		return 0;
+	if (!pages)
+		return pgtlib_arch_cache_alias_ok(phys, size) ? 0 : -EOPNOTSUPP;
+	return pgtlib_pages_cache_alias_ok(pages, size >> PAGE_SHIFT) ?
+	       0 : -EOPNOTSUPP;
+}
+
 /* What a take-back unmapped was never mapped, nor unmapped. */
 static void pgtlib_take_back_uncount(struct pgtlib_txn *txn,
 				     unsigned long unmapped_before)
@@ -1305,6 +1332,48 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 	return pgtlib_op_slow(&op);
 }
 
+/*
+ * The body of pgtlib_map() and pgtlib_map_prot(), inlined into each: @raw
+ * (a constant there) says whether the protection is @prot's %PGTLIB_PROT_*
+ * bits or the caller's @pgprot.
+ */
+static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
+					unsigned long va, phys_addr_t phys,
+					unsigned long size, unsigned int prot,
+					pgprot_t pgprot, bool raw,
+					unsigned int flags)
+{
+	struct pgtlib_op op __uninitialized;
+	int ret;
+
+	ret = pgtlib_check_txn(txn);
+	if (ret)
+		return ret;
+	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(phys) || phys + size < phys)
+		return -EINVAL;
+	ret = pgtlib_check_range(txn->space, va, size);
+	if (ret)
+		return ret;
+	if (raw)
+		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, phys,
+						 size, NULL);
+	else
+		ret = pgtlib_check_map_prot(txn->space, prot, phys, size, NULL);
+	if (ret)
+		return ret;
+	if (!pgtlib_arch_phys_ok(phys + size - 1))
+		return -ERANGE;
+	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	op.flags = flags;
+	op.phys = phys;
+	op.prot = raw ? pgprot : pgtlib_arch_pgprot(prot);
+	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
+		return ret;
+	return pgtlib_map_slow(txn, va, size, phys, NULL, op.prot, op.flags);
+}
+
 /**
  * pgtlib_map() - map a physically contiguous range
  * @txn: an open transaction
@@ -1336,31 +1405,47 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 			phys_addr_t phys, unsigned long size,
 			unsigned int prot, unsigned int flags)
 {
+	return __pgtlib_map(txn, va, phys, size, prot, __pgprot(0), false,
+			    flags);
+}
+EXPORT_SYMBOL_GPL(pgtlib_map);
+
+/* The body of pgtlib_map_pages() and pgtlib_map_pages_prot(), as above. */
+static __always_inline int __pgtlib_map_pages(struct pgtlib_txn *txn,
+					      unsigned long va,
+					      struct page **pages,
+					      unsigned int nr_pages,
+					      unsigned int prot,
+					      pgprot_t pgprot, bool raw,
+					      unsigned int flags)
+{
+	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE))
+	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
 		return -EINVAL;
-	if (!PAGE_ALIGNED(phys) || phys + size < phys)
-		return -EINVAL;
-	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_map_prot(txn->space, prot, phys, size, NULL);
+	ret = pgtlib_check_range(txn->space, va, size);
 	if (ret)
 		return ret;
-	if (!pgtlib_arch_phys_ok(phys + size - 1))
-		return -ERANGE;
+	if (raw)
+		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, 0, size,
+						 pages);
+	else
+		ret = pgtlib_check_map_prot(txn->space, prot, 0, size, pages);
+	if (ret)
+		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
-	op.flags = flags;
-	op.phys = phys;
-	op.prot = pgtlib_arch_pgprot(prot);
+	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
+	op.pages = pages;
+	op.prot = raw ? pgprot : pgtlib_arch_pgprot(prot);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
 		return ret;
-	return pgtlib_map_slow(txn, va, size, phys, NULL, op.prot, op.flags);
+	return pgtlib_map_slow(txn, va, size, 0, pages, op.prot, op.flags);
 }
-EXPORT_SYMBOL_GPL(pgtlib_map);
 
 /**
  * pgtlib_map_pages() - map an array of pages at consecutive addresses
@@ -1381,28 +1466,63 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 			      struct page **pages, unsigned int nr_pages,
 			      unsigned int prot, unsigned int flags)
 {
-	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
-	struct pgtlib_op op __uninitialized;
-	int ret;
-
-	ret = pgtlib_check_txn(txn);
-	if (ret)
-		return ret;
-	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
-		return -EINVAL;
-	ret = pgtlib_check_range(txn->space, va, size) ?:
-	      pgtlib_check_map_prot(txn->space, prot, 0, size, pages);
-	if (ret)
-		return ret;
-	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
-	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
-	op.pages = pages;
-	op.prot = pgtlib_arch_pgprot(prot);
-	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
-		return ret;
-	return pgtlib_map_slow(txn, va, size, 0, pages, op.prot, op.flags);
+	return __pgtlib_map_pages(txn, va, pages, nr_pages, prot, __pgprot(0),
+				  false, flags);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
+
+/**
+ * pgtlib_map_prot() - pgtlib_map() with the caller's page protection
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @phys: first physical address, page aligned
+ * @size: bytes to map, a multiple of PAGE_SIZE
+ * @prot: a PTE-form protection, as vmap() takes (%PAGE_KERNEL,
+ *	%PAGE_KERNEL_ROX, pgprot_writecombine(%PAGE_KERNEL), ...)
+ * @flags: as pgtlib_map()
+ *
+ * For callers that own the protection bits, as vmalloc's do: every leaf is
+ * bit for bit what the kernel's own vmap code writes for @prot, pfn_pte()
+ * for a PTE and pmd_set_huge() or pud_set_huge() for a huge leaf. pgtlib's
+ * own policy for %PGTLIB_PROT_* (W^X) is not applied: @prot is the
+ * caller's.
+ *
+ * Context: as pgtlib_map().
+ * Return: as pgtlib_map(); -EINVAL also for a @prot that does not make a
+ * valid entry.
+ */
+noinline int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
+			     phys_addr_t phys, unsigned long size,
+			     pgprot_t prot, unsigned int flags)
+{
+	return __pgtlib_map(txn, va, phys, size, 0, prot, true, flags);
+}
+EXPORT_SYMBOL_GPL(pgtlib_map_prot);
+
+/**
+ * pgtlib_map_pages_prot() - pgtlib_map_pages() with the caller's protection
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @pages: @nr_pages pages, none NULL
+ * @nr_pages: pages to map
+ * @prot: a PTE-form protection, as for pgtlib_map_prot()
+ * @flags: %PGTLIB_MAP_REPLACE to replace leaves already in the range
+ *
+ * Maps each page with the PTE pfn_pte() makes of it and @prot, as
+ * vmap_pages_range_noflush() does.
+ *
+ * Context: as pgtlib_map().
+ * Return: as pgtlib_map_pages(); -EINVAL also for a @prot that does not
+ * make a valid entry.
+ */
+noinline int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
+				   struct page **pages, unsigned int nr_pages,
+				   pgprot_t prot, unsigned int flags)
+{
+	return __pgtlib_map_pages(txn, va, pages, nr_pages, 0, prot, true,
+				  flags);
+}
+EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot);
 
 /**
  * pgtlib_unmap() - remove every translation in a range

@@ -54,6 +54,14 @@ static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 	}
 }
 
+/* pfn_pte() keeps every bit; only a valid descriptor is a mapping. */
+#define pgtlib_arch_caller_pgprot pgtlib_arch_caller_pgprot
+static inline pgprot_t pgtlib_arch_caller_pgprot(pgprot_t prot, bool *valid)
+{
+	*valid = pgprot_val(prot) & PTE_VALID;
+	return prot;
+}
+
 /*
  * A PTE's contiguous bit is a property of its group, which pgtlib manages,
  * not of its protection. A block keeps its bit: pgtlib never makes PMD

@@ -61,6 +61,14 @@ static inline unsigned long pgtlib_arch_mk_leaf(unsigned int level,
 					_PAGE_PSE)));
 }
 
+/* As pfn_pte() (massage_pgprot()); PROT_NONE is not a kernel mapping. */
+#define pgtlib_arch_caller_pgprot pgtlib_arch_caller_pgprot
+static inline pgprot_t pgtlib_arch_caller_pgprot(pgprot_t prot, bool *valid)
+{
+	*valid = pgprot_val(prot) & _PAGE_PRESENT;
+	return __pgprot(pgprot_val(prot) & __supported_pte_mask);
+}
+
 /*
  * A split of a leaf that is not present (set_memory_np()) keeps it so:
  * such PTEs go through pfn_pte() for its L1TF inversion of the PFN.
