@@ -35,6 +35,12 @@ CHECK_TOLERANCE = 0.01
 # boot), and the lazy purge runs when a threshold is reached: their noise
 # between two boots of one kernel is up to this (measured, README)
 VMALLOC_TOLERANCE = 0.03
+# full_fit and long_busy_list fill the vmalloc area: what they cost depends
+# on where the boot left free space in it (x86 KASLR, earlier vmallocs);
+# measured spread over four runs per architecture: up to 6%
+VMALLOC_LAYOUT = ("test_vmalloc:full_fit_alloc_test",
+                  "test_vmalloc:long_busy_list_alloc_test")
+VMALLOC_LAYOUT_TOLERANCE = 0.08
 
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 STAGE = re.compile(r"^PGTLIB-STAGE (begin|end|skip) (\S+)(.*)$")
@@ -160,7 +166,12 @@ def main():
             return 1
         ratio = li / bi
         check = not (PORTED and n.startswith(PORTED)) and not n.startswith(LAYOUT)
-        tol = VMALLOC_TOLERANCE if n.startswith("test_vmalloc:") else CHECK_TOLERANCE
+        if n in VMALLOC_LAYOUT:
+            tol = VMALLOC_LAYOUT_TOLERANCE
+        elif n.startswith("test_vmalloc:"):
+            tol = VMALLOC_TOLERANCE
+        else:
+            tol = CHECK_TOLERANCE
         verdict = "" if check else "layout"
         if check:
             ok = abs(ratio - 1.0) <= tol
@@ -187,9 +198,10 @@ def main():
                                           for i in range(3) for s in ("4k", "2m", "1g")]))
     print()
     print("bench check: %d row(s) whose code the series does not change yet "
-          "must read 1.00 +- %.0f%% (test_vmalloc +- %.0f%%): %s" % (
+          "must read 1.00 +- %.0f%% (test_vmalloc +- %.0f%%, full_fit and "
+          "long_busy_list +- %.0f%%): %s" % (
               sum(1 for r in out["rows"] if r["check"]), CHECK_TOLERANCE * 100,
-              VMALLOC_TOLERANCE * 100,
+              VMALLOC_TOLERANCE * 100, VMALLOC_LAYOUT_TOLERANCE * 100,
               "ok" if not failed else "OUT OF RANGE: " + ", ".join(failed)))
     print("(rows marked 'layout' depend on which physical pages each kernel "
           "hands out: figures, not checks)")

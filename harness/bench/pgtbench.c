@@ -60,6 +60,10 @@ struct pgtbench_ctx {
 	int err;
 };
 
+/*
+ * One workload. @nr 0: run on 1, 16 and 512 pages (pgtbench_sizes), each
+ * a row of its own, named "<name>:<pages>".
+ */
 struct pgtbench_work {
 	const char *name;
 	unsigned int nr;
@@ -67,6 +71,13 @@ struct pgtbench_work {
 	int (*setup)(struct pgtbench_ctx *c);
 	void (*op)(struct pgtbench_ctx *c);
 	void (*teardown)(struct pgtbench_ctx *c);
+};
+
+/* pages per op, and ops per round, of the sized workloads */
+static const struct {
+	unsigned int nr, ops;
+} pgtbench_sizes[] = {
+	{ 1, 32 }, { 16, 8 }, { 512, 2 },
 };
 
 #if defined(CONFIG_ARM64) && defined(CONFIG_DEBUG_TLBFLUSH)
@@ -318,45 +329,44 @@ static void pgtbench_kmap_local(struct pgtbench_ctx *c)
 	kunmap_local(p);
 }
 
-#define DM(_name, _nr, _ops, _op)					\
-	{ _name, _nr, _ops, pgtbench_dm_setup, _op, pgtbench_dm_teardown }
-#define DM_RO(_name, _nr, _ops, _op)					\
-	{ _name, _nr, _ops, pgtbench_dm_ro_setup, _op, pgtbench_dm_ro_teardown }
-#define VM(_name, _nr, _ops, _op)					\
-	{ _name, _nr, _ops, pgtbench_vm_setup, _op, pgtbench_vm_teardown }
-#define VM_RO(_name, _nr, _ops, _op)					\
-	{ _name, _nr, _ops, pgtbench_vm_ro_setup, _op, pgtbench_vm_ro_teardown }
-#define SIZES(_mac, _what, _op)						\
-	_mac(_what ":1", 1, 32, _op),					\
-	_mac(_what ":16", 16, 8, _op),					\
-	_mac(_what ":512", 512, 2, _op)
-
 static const struct pgtbench_work pgtbench_works[] = {
 #ifdef CONFIG_X86
-	SIZES(DM, "set_memory_ro_rw:dmap", pgtbench_ro_rw),
-	SIZES(DM_RO, "set_memory_x_nx:dmap", pgtbench_x_nx),
-	SIZES(DM, "set_memory_np_p:dmap", pgtbench_np_p),
-	SIZES(VM, "set_memory_ro_rw:vmalloc", pgtbench_ro_rw),
-	SIZES(VM_RO, "set_memory_x_nx:vmalloc", pgtbench_x_nx),
-	SIZES(VM, "set_memory_np_p:vmalloc", pgtbench_np_p),
+	{ "set_memory_ro_rw:dmap", 0, 0, pgtbench_dm_setup, pgtbench_ro_rw,
+	  pgtbench_dm_teardown },
+	{ "set_memory_x_nx:dmap", 0, 0, pgtbench_dm_ro_setup, pgtbench_x_nx,
+	  pgtbench_dm_ro_teardown },
+	{ "set_memory_np_p:dmap", 0, 0, pgtbench_dm_setup, pgtbench_np_p,
+	  pgtbench_dm_teardown },
+	{ "set_memory_ro_rw:vmalloc", 0, 0, pgtbench_vm_setup, pgtbench_ro_rw,
+	  pgtbench_vm_teardown },
+	{ "set_memory_x_nx:vmalloc", 0, 0, pgtbench_vm_ro_setup, pgtbench_x_nx,
+	  pgtbench_vm_ro_teardown },
+	{ "set_memory_np_p:vmalloc", 0, 0, pgtbench_vm_setup, pgtbench_np_p,
+	  pgtbench_vm_teardown },
 #endif
 #ifdef CONFIG_ARM64
-	SIZES(DM, "set_direct_map_invalid_default:dmap",
-	      pgtbench_dmap_invalid_default),
-	SIZES(VM, "set_memory_ro_rw:vmalloc", pgtbench_ro_rw),
-	SIZES(VM_RO, "set_memory_x_nx:vmalloc", pgtbench_x_nx),
-	SIZES(VM, "set_memory_valid:vmalloc", pgtbench_invalid_valid),
+	{ "set_direct_map_invalid_default:dmap", 0, 0, pgtbench_dm_setup,
+	  pgtbench_dmap_invalid_default, pgtbench_dm_teardown },
+	{ "set_memory_ro_rw:vmalloc", 0, 0, pgtbench_vm_setup, pgtbench_ro_rw,
+	  pgtbench_vm_teardown },
+	{ "set_memory_x_nx:vmalloc", 0, 0, pgtbench_vm_ro_setup, pgtbench_x_nx,
+	  pgtbench_vm_ro_teardown },
+	{ "set_memory_valid:vmalloc", 0, 0, pgtbench_vm_setup,
+	  pgtbench_invalid_valid, pgtbench_vm_teardown },
 #endif
 	{ "page_alloc:order0", 1, 64, NULL, pgtbench_alloc0, NULL },
 	{ "page_alloc:order9", 512, 4, NULL, pgtbench_alloc9, NULL },
-	DM("kmap_local_page", 1, 256, pgtbench_kmap_local),
+	{ "kmap_local_page", 1, 256, pgtbench_dm_setup, pgtbench_kmap_local,
+	  pgtbench_dm_teardown },
 };
 
 static DEFINE_MUTEX(pgtbench_lock);
 
-static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w)
+static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w,
+			     const char *name, unsigned int nr,
+			     unsigned int ops)
 {
-	struct pgtbench_ctx c = { .nr = w->nr };
+	struct pgtbench_ctx c = { .nr = nr };
 	unsigned long tables0, pt0, splits0, tlb0, tlb;
 	u64 t0, best = U64_MAX;
 	unsigned int r, i;
@@ -368,7 +378,7 @@ static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w)
 	if (w->setup)
 		ret = w->setup(&c);
 	if (ret) {
-		seq_printf(m, "PGTBENCH-FAIL %s setup %d\n", w->name, ret);
+		seq_printf(m, "PGTBENCH-FAIL %s setup %d\n", name, ret);
 		return;
 	}
 	/* once outside the measurement: first-time splits and allocations */
@@ -376,7 +386,7 @@ static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w)
 	tlb0 = pgtbench_tlb_events();
 	for (r = 0; r < PGTBENCH_ROUNDS && !c.err; r++) {
 		t0 = ktime_get_ns();
-		for (i = 0; i < w->ops; i++)
+		for (i = 0; i < ops; i++)
 			w->op(&c);
 		best = min(best, ktime_get_ns() - t0);
 	}
@@ -384,26 +394,41 @@ static void pgtbench_run_one(struct seq_file *m, const struct pgtbench_work *w)
 	if (w->teardown)
 		w->teardown(&c);
 	if (c.err) {
-		seq_printf(m, "PGTBENCH-FAIL %s op %d\n", w->name, c.err);
+		seq_printf(m, "PGTBENCH-FAIL %s op %d\n", name, c.err);
 		return;
 	}
 	seq_printf(m, "PGTBENCH %s instr=%llu tlb=%lu.%03lu splits=%lu tables=%ld pagetable=%ld ops=%u\n",
-		   w->name, div_u64(best, w->ops),
-		   tlb / (PGTBENCH_ROUNDS * w->ops),
-		   tlb * 1000 / (PGTBENCH_ROUNDS * w->ops) % 1000,
+		   name, div_u64(best, ops),
+		   tlb / (PGTBENCH_ROUNDS * ops),
+		   tlb * 1000 / (PGTBENCH_ROUNDS * ops) % 1000,
 		   pgtbench_splits() - splits0,
 		   (long)(pgtbench_count_tables() - tables0),
 		   (long)(global_node_page_state(NR_PAGETABLE) - pt0),
-		   PGTBENCH_ROUNDS * w->ops);
+		   PGTBENCH_ROUNDS * ops);
 }
 
 static int pgtbench_run_show(struct seq_file *m, void *v)
 {
 	unsigned int i;
 
+	const struct pgtbench_work *w;
+	char name[64];
+	unsigned int j;
+
 	mutex_lock(&pgtbench_lock);
-	for (i = 0; i < ARRAY_SIZE(pgtbench_works); i++)
-		pgtbench_run_one(m, &pgtbench_works[i]);
+	for (i = 0; i < ARRAY_SIZE(pgtbench_works); i++) {
+		w = &pgtbench_works[i];
+		if (w->nr) {
+			pgtbench_run_one(m, w, w->name, w->nr, w->ops);
+			continue;
+		}
+		for (j = 0; j < ARRAY_SIZE(pgtbench_sizes); j++) {
+			snprintf(name, sizeof(name), "%s:%u", w->name,
+				 pgtbench_sizes[j].nr);
+			pgtbench_run_one(m, w, name, pgtbench_sizes[j].nr,
+					 pgtbench_sizes[j].ops);
+		}
+	}
 	mutex_unlock(&pgtbench_lock);
 	return 0;
 }

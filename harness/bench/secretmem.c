@@ -49,7 +49,7 @@ static unsigned long long vmstat_sum(const char *prefix)
 	return sum;
 }
 
-static void meminfo(struct snap *s)
+static void read_meminfo(struct snap *s)
 {
 	static const char * const keys[] = {
 		"DirectMap4k:", "DirectMap2M:", "DirectMap1G:" };
@@ -71,7 +71,7 @@ static void meminfo(struct snap *s)
 	fclose(f);
 }
 
-static long tables(void)
+static long read_tables(void)
 {
 	long n = -1;
 	FILE *f = fopen("/sys/kernel/debug/pgtbench/tables", "r");
@@ -94,10 +94,10 @@ static unsigned long long now(void)
 
 static void counters(struct snap *s)
 {
-	s->tables = tables();
+	s->tables = read_tables();
 	s->tlb = vmstat_sum("nr_tlb_");
 	s->splits = vmstat_sum("direct_map_level");
-	meminfo(s);
+	read_meminfo(s);
 }
 
 /* a timed part starts after its counters are read and ends before */
@@ -117,11 +117,13 @@ static void report(const char *label, const char *phase, unsigned long n,
 		   struct snap *a, struct snap *b, struct snap *d0,
 		   struct snap *d1, struct snap *d2)
 {
-	printf("PGTBENCH secretmem:%s:%s instr=%llu tlb=%llu.%03llu splits=%llu tables=%ld pagetable=%lld ops=%lu dm4k=%lu,%lu,%lu dm2m=%lu,%lu,%lu dm1g=%lu,%lu,%lu\n",
+	printf("PGTBENCH secretmem:%s:%s instr=%llu tlb=%llu.%03llu ",
 	       label, phase, (b->ns - a->ns) / n,
-	       (b->tlb - a->tlb) / n, (b->tlb - a->tlb) * 1000 / n % 1000,
+	       (b->tlb - a->tlb) / n, (b->tlb - a->tlb) * 1000 / n % 1000);
+	printf("splits=%llu tables=%ld pagetable=%lld ops=%lu ",
 	       b->splits - a->splits, b->tables - a->tables,
-	       (long long)(b->pagetable - a->pagetable), n,
+	       (long long)(b->pagetable - a->pagetable), n);
+	printf("dm4k=%lu,%lu,%lu dm2m=%lu,%lu,%lu dm1g=%lu,%lu,%lu\n",
 	       d0->dm[0], d1->dm[0], d2->dm[0], d0->dm[1], d1->dm[1], d2->dm[1],
 	       d0->dm[2], d1->dm[2], d2->dm[2]);
 }
