@@ -297,6 +297,8 @@ int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 		 unsigned long size);
 int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		   unsigned long size, unsigned int set, unsigned int clear);
+int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
+			unsigned long size, pgprot_t set, pgprot_t clear);
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size);
 

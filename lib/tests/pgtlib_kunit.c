@@ -1574,6 +1574,88 @@ static void pgtlib_test_kernel_map_prot(struct kunit *test)
 	pt_live_done(test, l);
 }
 
+/*
+ * pgtlib_protect_prot() with the masks that turn PAGE_KERNEL into
+ * PAGE_KERNEL_RO and back: each entry is what pfn_pte() or pmd_set_huge()
+ * make of the new protection, also after a split; writes fault through a
+ * read-only entry. Masks that clear the valid bit or change the memory
+ * type are refused, changing nothing.
+ */
+static void pgtlib_test_kernel_protect_prot(struct kunit *test)
+{
+	pgprot_t ro = __pgprot(pgprot_val(PAGE_KERNEL_RO) &
+			       ~pgprot_val(PAGE_KERNEL));
+	pgprot_t rw = __pgprot(pgprot_val(PAGE_KERNEL) &
+			       ~pgprot_val(PAGE_KERNEL_RO));
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, hva = l->va + 2 * PMD_SIZE, val;
+	struct page *page = pt_alloc_page(test), *huge;
+	struct pgtlib_txn txn;
+	u8 byte = 1;
+
+	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, huge);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							huge), 0);
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
+						    PAGE_KERNEL, 0), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_prot(&txn, hva, page_to_phys(huge),
+					      PMD_SIZE, PAGE_KERNEL, 0), 0);
+	pgtlib_txn_commit(&txn);
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE, ro, rw),
+			0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL_RO)));
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+			-EFAULT);
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE, rw, ro),
+			0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL)));
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1), 0);
+
+	/* one page of the 2M leaf: a split, then that page read-only */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, hva + PAGE_SIZE,
+						  PAGE_SIZE, ro, rw), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, hva + PAGE_SIZE, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(huge) + 1,
+					     PAGE_KERNEL_RO)));
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, hva, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(huge), PAGE_KERNEL)));
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)(hva + PAGE_SIZE),
+						     &byte, 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)hva, &byte, 1), 0);
+
+	/* the valid bit or the memory type: refused, nothing changed */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE,
+						  __pgprot(0), PAGE_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE,
+						  pgprot_noncached(__pgprot(0)),
+						  __pgprot(0)), -EINVAL);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL)));
+	pt_live_done(test, l);
+}
+
 /* Pages mapped by pgtlib_map_pages() hold what is written through them. */
 static void pgtlib_test_kernel_map_pages(struct kunit *test)
 {
@@ -3539,6 +3621,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_remote),
 	KUNIT_CASE(pgtlib_test_kernel_deferred),
 	KUNIT_CASE(pgtlib_test_kernel_map_prot),
+	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
 	KUNIT_CASE(pgtlib_test_kernel_cache_alias),
 	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),

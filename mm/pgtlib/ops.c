@@ -903,6 +903,15 @@ static __always_inline int pgtlib_check_txn(struct pgtlib_txn *txn)
 	return 0;
 }
 
+/* The open transaction and the range every operation starts by checking. */
+static __always_inline int pgtlib_check_txn_range(struct pgtlib_txn *txn,
+						  unsigned long va,
+						  unsigned long size)
+{
+	return pgtlib_check_txn(txn) ?: pgtlib_check_range(txn->space, va,
+							    size);
+}
+
 static __always_inline int pgtlib_check_prot(unsigned int prot)
 {
 	if (prot & ~PGTLIB_ARCH_PROT_SUPPORTED)
@@ -1546,10 +1555,7 @@ noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
-	ret = pgtlib_check_txn(txn);
-	if (ret)
-		return ret;
-	ret = pgtlib_check_range(txn->space, va, size);
+	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
@@ -1655,6 +1661,56 @@ noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 EXPORT_SYMBOL_GPL(pgtlib_protect);
 
 /**
+ * pgtlib_protect_prot() - change protection bits the caller names
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @set: PTE-form bits to set in every leaf (arm64 %PTE_RDONLY, x86
+ *	%_PAGE_NX, ...)
+ * @clear: PTE-form bits to clear, before @set is applied
+ *
+ * For callers that own the protection bits, as set_memory_*() does: every
+ * present leaf in the range becomes (old & ~@clear) | @set, at its level
+ * (a huge leaf keeps its own form of the bits); holes are skipped, and a
+ * huge leaf the range covers in part is split first, as by
+ * pgtlib_protect(). pgtlib's %PGTLIB_PROT_* policy (W^X) is not applied.
+ * Masks that would make entries invalid, or change their memory type,
+ * are refused: those changes need rules of their own.
+ *
+ * Context: as pgtlib_protect().
+ * Return: as pgtlib_protect(); -EINVAL also for masks that clear the
+ * valid bit or change the memory type.
+ */
+noinline int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
+				 unsigned long size, pgprot_t set,
+				 pgprot_t clear)
+{
+	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
+	struct pgtlib_op op __uninitialized;
+	pgprot_t ref;
+	bool valid;
+	int ret;
+
+	ret = pgtlib_check_txn_range(txn, va, size);
+	if (ret)
+		return ret;
+	/* What the masks do to a plain kernel mapping says what they do. */
+	ref = __pgprot((pgprot_val(PAGE_KERNEL) & ~pgprot_val(clear)) |
+		       pgprot_val(set));
+	pgtlib_arch_caller_pgprot(ref, &valid);
+	if (!valid || ((pgtlib_arch_prot_decode(ref) ^
+			pgtlib_arch_prot_decode(PAGE_KERNEL)) & cache))
+		return -EINVAL;
+	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
+	op.set_mask = set;
+	op.clear_mask = clear;
+	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
+		return ret;
+	return pgtlib_protect_slow(txn, va, size, set, clear);
+}
+EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
+
+/**
  * pgtlib_collapse() - restore huge leaves in a range
  * @txn: an open transaction
  * @va: first virtual address, page aligned
@@ -1674,10 +1730,7 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
-	ret = pgtlib_check_txn(txn);
-	if (ret)
-		return ret;
-	ret = pgtlib_check_range(txn->space, va, size);
+	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
 	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
