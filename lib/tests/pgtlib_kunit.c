@@ -1575,6 +1575,29 @@ static void pgtlib_test_kernel_map_prot(struct kunit *test)
 }
 
 /*
+ * pgtlib_protect_prot() of the page at @va: its PTE is then what pfn_pte()
+ * makes of @pfn and @expect, and a write through it returns @write.
+ */
+static void pt_protect_prot(struct kunit *test, unsigned long va,
+			    pgprot_t set, pgprot_t clear, unsigned long pfn,
+			    pgprot_t expect, int write)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pgtlib_txn txn;
+	unsigned long val;
+	u8 byte = 1;
+
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE, set,
+						  clear), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val, (u64)pte_val(pfn_pte(pfn, expect)));
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+			write);
+}
+
+/*
  * pgtlib_protect_prot() with the masks that turn PAGE_KERNEL into
  * PAGE_KERNEL_RO and back: each entry is what pfn_pte() or pmd_set_huge()
  * make of the new protection, also after a split; writes fault through a
@@ -1605,40 +1628,17 @@ static void pgtlib_test_kernel_protect_prot(struct kunit *test)
 					      PMD_SIZE, PAGE_KERNEL, 0), 0);
 	pgtlib_txn_commit(&txn);
 
-	pgtlib_txn_begin(&txn, kernel, 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE, ro, rw),
-			0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
-	KUNIT_EXPECT_EQ(test, (u64)val,
-			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL_RO)));
-	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+	pt_protect_prot(test, va, ro, rw, page_to_pfn(page), PAGE_KERNEL_RO,
 			-EFAULT);
-	pgtlib_txn_begin(&txn, kernel, 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, va, PAGE_SIZE, rw, ro),
-			0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
-	KUNIT_EXPECT_EQ(test, (u64)val,
-			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL)));
-	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1), 0);
+	pt_protect_prot(test, va, rw, ro, page_to_pfn(page), PAGE_KERNEL, 0);
 
 	/* one page of the 2M leaf: a split, then that page read-only */
-	pgtlib_txn_begin(&txn, kernel, 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_protect_prot(&txn, hva + PAGE_SIZE,
-						  PAGE_SIZE, ro, rw), 0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, pt_raw(kernel, hva + PAGE_SIZE, &val, NULL),
-			PGTLIB_LEVEL_PTE);
-	KUNIT_EXPECT_EQ(test, (u64)val,
-			(u64)pte_val(pfn_pte(page_to_pfn(huge) + 1,
-					     PAGE_KERNEL_RO)));
+	pt_protect_prot(test, hva + PAGE_SIZE, ro, rw, page_to_pfn(huge) + 1,
+			PAGE_KERNEL_RO, -EFAULT);
 	KUNIT_EXPECT_EQ(test, pt_raw(kernel, hva, &val, NULL),
 			PGTLIB_LEVEL_PTE);
 	KUNIT_EXPECT_EQ(test, (u64)val,
 			(u64)pte_val(pfn_pte(page_to_pfn(huge), PAGE_KERNEL)));
-	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)(hva + PAGE_SIZE),
-						     &byte, 1), -EFAULT);
 	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)hva, &byte, 1), 0);
 
 	/* the valid bit or the memory type: refused, nothing changed */

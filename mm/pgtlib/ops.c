@@ -1589,6 +1589,26 @@ static int pgtlib_prot_change_ok(const struct pgtlib_leaf *leaf, void *arg)
 	return 0;
 }
 
+/*
+ * The end of pgtlib_protect() and pgtlib_protect_prot(), inlined into
+ * each: apply PTE-form masks to every present leaf of the range.
+ */
+static __always_inline int pgtlib_protect_masks(struct pgtlib_txn *txn,
+						unsigned long va,
+						unsigned long size,
+						pgprot_t set, pgprot_t clear)
+{
+	struct pgtlib_op op __uninitialized;
+	int ret;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
+	op.set_mask = set;
+	op.clear_mask = clear;
+	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
+		return ret;
+	return pgtlib_protect_slow(txn, va, size, set, clear);
+}
+
 /**
  * pgtlib_protect() - change the protection of the leaves in a range
  * @txn: an open transaction
@@ -1616,7 +1636,6 @@ noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 			    unsigned long size, unsigned int set,
 			    unsigned int clear)
 {
-	struct pgtlib_op op __uninitialized;
 	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
 	pgprot_t set_mask, clear_mask;
 	int ret;
@@ -1651,12 +1670,7 @@ noinline int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 			return ret;
 	}
 	pgtlib_arch_prot_masks(set, clear, &set_mask, &clear_mask);
-	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
-	op.set_mask = set_mask;
-	op.clear_mask = clear_mask;
-	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
-		return ret;
-	return pgtlib_protect_slow(txn, va, size, set_mask, clear_mask);
+	return pgtlib_protect_masks(txn, va, size, set_mask, clear_mask);
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect);
 
@@ -1686,7 +1700,6 @@ noinline int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 				 pgprot_t clear)
 {
 	unsigned int cache = PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC;
-	struct pgtlib_op op __uninitialized;
 	pgprot_t ref;
 	bool valid;
 	int ret;
@@ -1701,12 +1714,7 @@ noinline int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 	if (!valid || ((pgtlib_arch_prot_decode(ref) ^
 			pgtlib_arch_prot_decode(PAGE_KERNEL)) & cache))
 		return -EINVAL;
-	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
-	op.set_mask = set;
-	op.clear_mask = clear;
-	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
-		return ret;
-	return pgtlib_protect_slow(txn, va, size, set, clear);
+	return pgtlib_protect_masks(txn, va, size, set, clear);
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
 
