@@ -150,7 +150,19 @@ def overlay_files():
 
 
 def kernel_path(p):
-    return p[:-len(".patch")] if p.endswith(".patch") else p
+    """The kernel file an overlay path stands for.
+
+    'x.patch' patches x; 'x~tag.patch' is a further patch to x, applied on
+    top of what the entries before it made of x (so a file can change in
+    more than one patch of the series).
+    """
+    if not p.endswith(".patch"):
+        return p
+    kp = p[:-len(".patch")]
+    d, b = os.path.split(kp)
+    if "~" in b:
+        kp = os.path.join(d, b.split("~")[0])
+    return kp
 
 
 def check(entries, allow_missing):
@@ -169,6 +181,7 @@ def check(entries, allow_missing):
             errors.append("overlay file %s is not listed in any entry of "
                           "harness/series.conf" % p)
     result = []
+    made = set()    # new files the series has created so far
     for i, e in enumerate(entries):
         for p in e["files"]:
             full = os.path.join(TOP, p)
@@ -187,9 +200,11 @@ def check(entries, allow_missing):
                 continue
             kp = kernel_path(p)
             inbase = os.path.exists(os.path.join(BASE, kp))
-            if p.endswith(".patch") and not inbase:
-                errors.append("%s patches %s, which is not in the base kernel"
-                              % (p, kp))
+            if p.endswith(".patch") and not inbase and kp not in made:
+                errors.append("%s patches %s, which is not in the base kernel "
+                              "nor made by an earlier entry" % (p, kp))
+            if not p.endswith(".patch"):
+                made.add(kp)
             if not p.endswith(".patch") and inbase:
                 errors.append("%s exists in the base kernel: store changes to it "
                               "as %s.patch" % (p, p))

@@ -94,31 +94,53 @@ install_file() {
 	changed=$((changed + 1))
 }
 
+# Each kernel file is staged in $scratch first: a later patch to the same
+# file ('<path>~tag.patch') applies on top of what the earlier ones made.
+safe_rm_rf "$scratch"
+mkdir -p "$scratch"
+staged=()
 for p in $order; do
+	# as series.py kernel_path(): x.patch and x~tag.patch both stand for x
+	kp=${p%.patch}
+	if [[ "$p" == *.patch && "${kp##*/}" == *"~"* ]]; then
+		b=${kp##*/}
+		kp=${kp%"$b"}${b%%"~"*}
+	fi
 	if [[ "$p" == *.patch ]]; then
-		kp=${p%.patch}
-		[ -f "$BASE/$kp" ] || die "tree: $p patches $kp which is not in the base kernel"
-		safe_rm_rf "$scratch"
-		mkdir -p "$scratch/$(dirname "$kp")"
-		cp "$BASE/$kp" "$scratch/$kp"
-		if ! out=$(cd "$scratch" && patch -p1 --no-backup-if-mismatch -i "$TOP/$p" 2>&1); then
-			echo "$out"
-			for rej in $(cd "$scratch" && find . -name '*.rej'); do
-				echo "---- ${rej#./} ----"
-				cat "$scratch/$rej"
-			done
-			die "tree: patch $p does not apply to the base $kp (output and rejected hunks above)"
+		work=$scratch/work
+		safe_rm_rf "$work"
+		mkdir -p "$work/$(dirname "$kp")"
+		if [ -f "$scratch/stage/$kp" ]; then
+			cp "$scratch/stage/$kp" "$work/$kp"
+		elif [ -f "$BASE/$kp" ]; then
+			cp "$BASE/$kp" "$work/$kp"
+		else
+			die "tree: patch $p patches $kp which is not in the base kernel nor made earlier"
 		fi
-		extra=$(cd "$scratch" && find . -type f ! -path "./$kp" | head -5)
+		if ! out=$(cd "$work" && patch -p1 --no-backup-if-mismatch -i "$TOP/$p" 2>&1); then
+			echo "$out"
+			for rej in $(cd "$work" && find . -name '*.rej'); do
+				echo "---- ${rej#./} ----"
+				cat "$work/$rej"
+			done
+			die "tree: patch $p does not apply to $kp as the series has it (output and rejected hunks above)"
+		fi
+		extra=$(cd "$work" && find . -type f ! -path "./$kp" | head -5)
 		if [ -n "$extra" ]; then
 			die "tree: patch $p touches files other than $kp: $extra"
 		fi
-		install_file "$scratch/$kp" "$kp"
-		echo "$kp" >>"$new_manifest"
+		src=$work/$kp
 	else
-		install_file "$TOP/$p" "$p"
-		echo "$p" >>"$new_manifest"
+		src=$TOP/$p
 	fi
+	mkdir -p "$scratch/stage/$(dirname "$kp")"
+	cp "$src" "$scratch/stage/$kp"
+	chmod --reference="$src" "$scratch/stage/$kp" 2>/dev/null || true
+	staged+=("$kp")
+done
+for kp in $(printf '%s\n' "${staged[@]}" | sort -u); do
+	install_file "$scratch/stage/$kp" "$kp"
+	echo "$kp" >>"$new_manifest"
 done
 safe_rm_rf "$scratch"
 
