@@ -2272,7 +2272,7 @@ static unsigned long pt_shared_top(unsigned long addr)
 static void pgtlib_test_share_kernel(struct kunit *test)
 {
 	struct pgtlib_space *kernel = pgtlib_kernel_space(), *s, *t;
-	unsigned long addr, top, val;
+	unsigned long a, addr, top, val;
 	struct pgtlib_leaf ours, theirs;
 	struct pgtlib_txn txn;
 	struct page *page;
@@ -2284,12 +2284,26 @@ static void pgtlib_test_share_kernel(struct kunit *test)
 							buf), 0);
 	memset(buf, 0x3c, PAGE_SIZE);
 	page = pt_alloc_page(test);
-	/* the vmalloc area's entry, else the direct map's */
+	/*
+	 * The vmalloc area's entry, else the direct map's; with KASLR both
+	 * may share a top-level entry with memory below PAGE_OFFSET, so
+	 * else the first populated entry wholly above it.
+	 */
 	addr = (unsigned long)buf;
 	top = pt_shared_top(addr);
 	if (!top) {
 		addr = (unsigned long)page_address(page);
 		top = pt_shared_top(addr);
+	}
+	if (!top) {
+		for (a = round_up(PAGE_OFFSET, PGDIR_SIZE); a && pt_shared_top(a);
+		     a += PGDIR_SIZE) {
+			if (pgd_present(pgdp_get(pgd_offset_pgd(init_mm.pgd, a)))) {
+				top = a;
+				break;
+			}
+		}
+		addr = top;
 	}
 	KUNIT_ASSERT_NE(test, top, 0);
 
