@@ -70,6 +70,9 @@
  *	TLB when @all, as one request, completed as the kernel's own
  *	flush_tlb_kernel_range() completes (arm64: __tlbi_sync_s1ish());
  *	@tables: table pages were removed, so cached walks must go too.
+ * ``pgtlib_arch_flush_local(const struct pgtlib_range *ranges, nr, all)``
+ *	Invalidate kernel translations for @ranges, or the whole TLB when
+ *	@all, on this CPU only, with preemption disabled.
  */
 #ifndef PGTLIB_ARCH_PROT_SUPPORTED
 #define PGTLIB_ARCH_PROT_SUPPORTED	PGTLIB_PROT_MASK

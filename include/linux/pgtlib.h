@@ -110,6 +110,8 @@ struct pgtlib_space;
  * @flushes: TLB invalidation requests issued (each covers all CPUs)
  * @full_flushes: of @flushes, those that flushed the whole TLB
  * @pages_invalidated: pages invalidated one by one
+ * @local_flushes: invalidations of this CPU's TLB only
+ *	(pgtlib_txn_commit_local()), not counted in @flushes
  */
 struct pgtlib_stats {
 	unsigned long pages_mapped;
@@ -122,6 +124,7 @@ struct pgtlib_stats {
 	unsigned long flushes;
 	unsigned long full_flushes;
 	unsigned long pages_invalidated;
+	unsigned long local_flushes;
 };
 
 /**
@@ -179,6 +182,8 @@ struct pgtlib_txn {
  * @present: true for a leaf, false for a hole
  * @phys: output (physical) address, for a leaf
  * @prot: %PGTLIB_PROT_* protection, for a leaf
+ * @pgprot: the same protection in PTE form, with every bit the entry has
+ *	(what pgtlib_map_prot() takes to write the leaf again as it is)
  */
 struct pgtlib_leaf {
 	unsigned long va;
@@ -187,6 +192,7 @@ struct pgtlib_leaf {
 	bool present;
 	phys_addr_t phys;
 	unsigned int prot;
+	pgprot_t pgprot;
 };
 
 /**
@@ -228,7 +234,7 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	 * Field by field: a structure assignment becomes a call to memset()
 	 * on arm64, which costs as much as a one-page change.
 	 */
-	BUILD_BUG_ON(sizeof(txn->stats) != 10 * sizeof(unsigned long));
+	BUILD_BUG_ON(sizeof(txn->stats) != 11 * sizeof(unsigned long));
 	txn->stats.pages_mapped = 0;
 	txn->stats.pages_unmapped = 0;
 	txn->stats.pages_protected = 0;
@@ -239,6 +245,7 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->stats.flushes = 0;
 	txn->stats.full_flushes = 0;
 	txn->stats.pages_invalidated = 0;
+	txn->stats.local_flushes = 0;
 	INIT_LIST_HEAD(&txn->free_tables);
 	if (flags & PGTLIB_TXN_NOALLOC)
 		txn->resv.end = 0;
@@ -280,6 +287,7 @@ static inline void pgtlib_txn_commit(struct pgtlib_txn *txn)
 
 bool pgtlib_txn_commit_deferred(struct pgtlib_txn *txn,
 				struct pgtlib_range *range);
+void pgtlib_txn_commit_local(struct pgtlib_txn *txn);
 void pgtlib_txn_abort(struct pgtlib_txn *txn);
 
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,

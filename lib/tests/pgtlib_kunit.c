@@ -1502,6 +1502,59 @@ static void pgtlib_test_kernel_deferred(struct kunit *test)
 }
 
 /*
+ * pgtlib_txn_commit_local() invalidates this CPU's TLB only, with
+ * interrupts off: this CPU faults through the old translation at once,
+ * and another CPU that cached it may keep it until a global flush. The
+ * walker hands back each leaf's protection in PTE form, as pte_pgprot()
+ * reads it, so that it can be written again as it was.
+ */
+static void pgtlib_test_kernel_commit_local(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE;
+	struct pgtlib_leaf leaf;
+	struct page *pages[2];
+	struct pgtlib_txn txn;
+	pgprot_t want;
+	int other;
+	u8 byte;
+
+	pt_remote_pages(test, pages);
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_prot(&txn, va, page_to_phys(pages[0]),
+					      PAGE_SIZE, PAGE_KERNEL_RO, 0), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_ASSERT_EQ(test, pgtlib_query(kernel, va, &leaf), 0);
+	want = pte_pgprot(pfn_pte(page_to_pfn(pages[0]), PAGE_KERNEL_RO));
+	KUNIT_EXPECT_EQ(test, (u64)pgprot_val(leaf.pgprot),
+			(u64)pgprot_val(want));
+	KUNIT_EXPECT_EQ(test, leaf.prot, PGTLIB_PROT_READ);
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 0x5a);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)va), 0x5a);
+
+	local_irq_disable();
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, va, PAGE_SIZE), 0);
+	pgtlib_txn_commit_local(&txn);
+	local_irq_enable();
+	KUNIT_EXPECT_EQ(test, txn.stats.local_flushes, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
+			-EFAULT);
+	if (!pt_remote(other, va, &byte, false))
+		kunit_info(test, "the other CPU kept its entry, as it may");
+	flush_tlb_kernel_range(va, va + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), -EFAULT);
+	migrate_enable();
+	pt_live_done(test, l);
+}
+
+/*
  * pgtlib_map_prot() and pgtlib_map_pages_prot() write, bit for bit, the
  * entries the kernel's own vmap code writes for the same protection:
  * pfn_pte() for a PTE, pmd_set_huge() for a 2M leaf. A protection that
@@ -3634,6 +3687,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
 	KUNIT_CASE(pgtlib_test_kernel_deferred),
+	KUNIT_CASE(pgtlib_test_kernel_commit_local),
 	KUNIT_CASE(pgtlib_test_kernel_map_prot),
 	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),

@@ -773,6 +773,55 @@ bool pgtlib_txn_commit_deferred(struct pgtlib_txn *txn,
 EXPORT_SYMBOL_GPL(pgtlib_txn_commit_deferred);
 
 /**
+ * pgtlib_txn_commit_local() - finish a transaction, invalidating this
+ *	CPU's TLB only
+ * @txn: the transaction
+ *
+ * For ranges that no other CPU uses: a per-CPU window, changed by the
+ * task that owns it while it cannot leave the CPU, as kmap_local's slots
+ * are. Every change of @txn is invalidated in this CPU's TLB, page by page
+ * up to the architecture's ceiling and by a local full flush above it,
+ * with no IPI and no broadcast, so this may run with interrupts disabled.
+ * A transaction that removed table pages is invalidated on every CPU
+ * before they are freed, as by pgtlib_txn_commit(); in the kernel space
+ * an unmap never removes one, so changes inside a range prepared with
+ * pgtlib_reserve() never get there.
+ *
+ * Context: the caller keeps the task on this CPU from its first change
+ * to the return, and no other CPU may have used the changed ranges since
+ * they were last invalidated (another CPU's stale entry stays).
+ */
+void pgtlib_txn_commit_local(struct pgtlib_txn *txn)
+{
+	unsigned int i, nr = txn->nr_ranges;
+	unsigned long pages = 0;
+	bool all;
+
+	if (WARN_ON_ONCE(!txn->open))
+		return;
+	if (txn->flush_tables || !list_empty(&txn->free_tables)) {
+		pgtlib_txn_end(txn);
+		return;
+	}
+	if (nr || txn->flush_all) {
+		for (i = 0; i < nr; i++)
+			pages += txn->ranges[i].end - txn->ranges[i].start;
+		pages >>= PAGE_SHIFT;
+		all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
+		pgtlib_count(txn, local_flushes, 1);
+		if (!all)
+			pgtlib_count(txn, pages_invalidated, pages);
+		preempt_disable();
+		pgtlib_arch_flush_local(txn->ranges, nr, all);
+		preempt_enable();
+	}
+	txn->nr_ranges = 0;
+	txn->flush_all = false;
+	txn->open = false;
+}
+EXPORT_SYMBOL_GPL(pgtlib_txn_commit_local);
+
+/**
  * pgtlib_txn_abort() - finish a transaction after a failed operation
  * @txn: the transaction
  *
@@ -816,6 +865,7 @@ void pgtlib_global_stats(struct pgtlib_stats *stats)
 		stats->flushes += READ_ONCE(c->flushes);
 		stats->full_flushes += READ_ONCE(c->full_flushes);
 		stats->pages_invalidated += READ_ONCE(c->pages_invalidated);
+		stats->local_flushes += READ_ONCE(c->local_flushes);
 	}
 }
 EXPORT_SYMBOL_GPL(pgtlib_global_stats);

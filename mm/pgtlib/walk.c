@@ -29,8 +29,8 @@ static int pgtlib_report(struct pgtlib_walker *w, unsigned int level,
 
 		leaf.present = true;
 		leaf.phys = PFN_PHYS(pgtlib_entry_pfn(level, val)) + addr - base;
-		leaf.prot = pgtlib_arch_prot_decode(pgtlib_arch_leaf_prot(level,
-									  val));
+		leaf.pgprot = pgtlib_arch_leaf_prot(level, val);
+		leaf.prot = pgtlib_arch_prot_decode(leaf.pgprot);
 	}
 	return w->fn(&leaf, w->arg);
 }

@@ -172,6 +172,26 @@ static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
 		__pgtlib_arch_flush(ranges, nr, all, tables);
 }
 
+/* The non-shareable forms: this CPU only, as local_flush_tlb_all(). */
+static inline void pgtlib_arch_flush_local(const struct pgtlib_range *ranges,
+					   unsigned int nr, bool all)
+{
+	unsigned long addr;
+	unsigned int i;
+
+	if (all) {
+		local_flush_tlb_all();
+		return;
+	}
+	dsb(nshst);
+	for (i = 0; i < nr; i++)
+		for (addr = ranges[i].start; addr < ranges[i].end;
+		     addr += PAGE_SIZE)
+			__tlbi(vaale1, __TLBI_VADDR(addr, 0));
+	dsb(nsh);
+	isb();
+}
+
 #include <asm-generic/pgtlib.h>
 
 #endif /* _ASM_ARM64_PGTLIB_H */

@@ -136,6 +136,23 @@ static inline void pgtlib_arch_flush(const struct pgtlib_range *ranges,
 		__pgtlib_arch_flush(ranges, nr, all, tables);
 }
 
+/* flush_tlb_one_kernel() is local, and reaches the PTI user copy too. */
+static inline void pgtlib_arch_flush_local(const struct pgtlib_range *ranges,
+					   unsigned int nr, bool all)
+{
+	unsigned long addr;
+	unsigned int i;
+
+	if (all) {
+		__flush_tlb_all();
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		for (addr = ranges[i].start; addr < ranges[i].end;
+		     addr += PAGE_SIZE)
+			flush_tlb_one_kernel(addr);
+}
+
 #include <asm-generic/pgtlib.h>
 
 #endif /* _ASM_X86_PGTLIB_H */
