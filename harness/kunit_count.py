@@ -5,7 +5,7 @@ Usage: kunit_count.py --arch ARCH [--results FILE] [--require PREFIX] JSON
 
 Walks sub_groups recursively (suites, parameterised cases) and counts each
 leaf test case: PASS passes; FAIL/ERROR fail; SKIP fails in suites whose
-name starts with PREFIX (default "pgtlib": the pgtlib suites must not skip
+name starts with PREFIX (default "pgtlib,unmapped_alloc": these must not skip
 on their target architectures) and is only reported elsewhere. With
 --require, at least one case of a PREFIX suite must have run.
 Each counted case is printed and appended to FILE as a check.
@@ -28,7 +28,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", required=True)
     ap.add_argument("--results")
-    ap.add_argument("--prefix", default="pgtlib")
+    ap.add_argument("--prefix", default="pgtlib,unmapped_alloc",
+                    help="suite name prefixes, comma-separated")
     ap.add_argument("--require", action="store_true")
     ap.add_argument("json")
     a = ap.parse_args()
@@ -39,7 +40,7 @@ def main():
     n_pass = n_fail = n_skip = n_mine = 0
     lines = []
     for path, st in cases:
-        mine = bool(path) and path[0].startswith(a.prefix)
+        mine = bool(path) and path[0].startswith(tuple(a.prefix.split(",")))
         n_mine += mine
         name = "kunit %s [%s]" % (".".join(path), a.arch)
         if st == "PASS":

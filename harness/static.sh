@@ -6,8 +6,10 @@
 #               is ignored: MAINTAINERS is updated by the last patch.
 #   kernel-doc  scripts/kernel-doc -none on include/linux/pgtlib.h,
 #               include/asm-generic/pgtlib.h, mm/pgtlib/*.c,
-#               arch/*/mm/pgtlib_*.c; any output = failure
-#   W=1         rebuild mm/pgtlib/ and arch/x86/mm/pgtlib_x86.o with W=1 in
+#               arch/*/mm/pgtlib_*.c and the unmapped-page allocator's
+#               files; any output = failure
+#   W=1         rebuild mm/pgtlib/, arch/x86/mm/pgtlib_x86.o, and
+#               mm/unmapped_alloc.o and mm/secretmem.o with W=1 in
 #               the x86_64 guest tree; any "warning:" = failure
 #   sparse      make C=2 on the same objects; any sparse warning/error in a
 #               pgtlib file = failure
@@ -20,7 +22,8 @@ if [ "${1:-}" = --w1 ] || [ "${1:-}" = --sparse ]; then
 	mode=$1
 	shift
 	if [ "$mode" = --w1 ]; then
-		rm -f "$BUILD"/out-guest-x86_64/mm/pgtlib/*.o "$BUILD"/out-guest-x86_64/arch/x86/mm/pgtlib_x86.o
+		rm -f "$BUILD"/out-guest-x86_64/mm/pgtlib/*.o "$BUILD"/out-guest-x86_64/arch/x86/mm/pgtlib_x86.o \
+			"$BUILD"/out-guest-x86_64/mm/unmapped_alloc.o "$BUILD"/out-guest-x86_64/mm/secretmem.o
 		exec make -C "$TREE" O="$BUILD/out-guest-x86_64" ARCH=x86_64 CC="ccache gcc" \
 			HOSTCC="ccache gcc" -j"$JOBS" W=1 "$@"
 	fi
@@ -63,7 +66,8 @@ fi
 
 # --- kernel-doc ------------------------------------------------------------
 progress "static: kernel-doc ..."
-kd_files=$(cd "$TREE" && ls include/linux/pgtlib.h include/asm-generic/pgtlib.h mm/pgtlib/*.c arch/*/mm/pgtlib_*.c 2>/dev/null || true)
+kd_files=$(cd "$TREE" && ls include/linux/pgtlib.h include/asm-generic/pgtlib.h mm/pgtlib/*.c arch/*/mm/pgtlib_*.c \
+	include/linux/unmapped_alloc.h mm/unmapped_alloc.[ch] 2>/dev/null || true)
 if [ -z "$kd_files" ]; then
 	echo "         NOTE: no pgtlib source files for kernel-doc"
 fi
@@ -82,6 +86,7 @@ OUT=$BUILD/out-guest-x86_64
 objs=()
 [ -d "$TREE/mm/pgtlib" ] && objs+=(mm/pgtlib/)
 [ -f "$TREE/arch/x86/mm/pgtlib_x86.c" ] && objs+=(arch/x86/mm/pgtlib_x86.o)
+[ -f "$TREE/mm/unmapped_alloc.c" ] && objs+=(mm/unmapped_alloc.o mm/secretmem.o)
 if [ ${#objs[@]} = 0 ]; then
 	echo "         NOTE: no pgtlib objects to build with W=1 / sparse"
 	exit $failed
@@ -112,7 +117,7 @@ progress "static: sparse (C=2) on ${objs[*]} ..."
 slog=$LOGS/static-sparse.log
 rc=0
 ARCH=x86_64 flock "$LOCK" "$0" --sparse "${objs[@]}" >"$slog" 2>&1 || rc=$?
-pat='(mm/pgtlib/|pgtlib_x86|linux/pgtlib\.h|asm/pgtlib\.h)[^:]*:[0-9]+:([0-9]+:)? (warning|error):'
+pat='(mm/pgtlib/|pgtlib_x86|linux/pgtlib\.h|asm/pgtlib\.h|unmapped_alloc|secretmem)[^:]*:[0-9]+:([0-9]+:)? (warning|error):'
 if [ $rc != 0 ]; then
 	fail "sparse" "make failed (rc=$rc); log: ${slog#"$TOP"/}"
 	tail -20 "$slog" | sed 's/^/           /' || true

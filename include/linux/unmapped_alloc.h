@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pages outside the kernel's direct map, for memory whose contents the
+ * kernel must not be able to read by accident or by speculation
+ * (secretmem, guest_memfd, Address Space Isolation).
+ */
+#ifndef _LINUX_UNMAPPED_ALLOC_H
+#define _LINUX_UNMAPPED_ALLOC_H
+
+#include <linux/gfp_types.h>
+#include <linux/jump_label.h>
+#include <linux/mm_types.h>
+#include <linux/page-flags.h>
+
+#ifdef CONFIG_UNMAPPED_ALLOC
+
+DECLARE_STATIC_KEY_FALSE(unmapped_pages_in_use);
+
+/* In page->private of the pages handed out: nothing else stores it there. */
+#define UNMAPPED_PAGE_MARK	((unsigned long)&unmapped_pages_in_use)
+
+struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order);
+void unmapped_pages_free(struct page *page, unsigned int order);
+bool unmapped_pages_available(void);
+bool __unmapped_page_freed(struct page *page, unsigned int order);
+
+/**
+ * unmapped_folio_alloc() - allocate an order-0 folio outside the direct map
+ * @gfp: allocation flags, as for unmapped_pages_alloc()
+ *
+ * Return: the folio, or %NULL.
+ */
+static inline struct folio *unmapped_folio_alloc(gfp_t gfp)
+{
+	struct page *page = unmapped_pages_alloc(gfp, 0);
+
+	return page ? page_folio(page) : NULL;
+}
+
+/**
+ * unmapped_page_freed() - take back a page of the allocator at its last put
+ * @page: the first page being freed
+ * @order: the order it is freed at
+ *
+ * Called by free_pages_prepare(): a page that the allocator handed out
+ * goes back to it, never to the page allocator's free lists. Costs
+ * nothing until the first page is handed out.
+ *
+ * Return: true if the allocator took the pages.
+ */
+static inline bool unmapped_page_freed(struct page *page, unsigned int order)
+{
+	if (static_branch_unlikely(&unmapped_pages_in_use) &&
+	    page->private == UNMAPPED_PAGE_MARK)
+		return __unmapped_page_freed(page, order);
+	return false;
+}
+
+#else /* CONFIG_UNMAPPED_ALLOC */
+
+static inline struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order)
+{
+	return NULL;
+}
+
+static inline void unmapped_pages_free(struct page *page, unsigned int order)
+{
+}
+
+static inline bool unmapped_pages_available(void)
+{
+	return false;
+}
+
+static inline struct folio *unmapped_folio_alloc(gfp_t gfp)
+{
+	return NULL;
+}
+
+static inline bool unmapped_page_freed(struct page *page, unsigned int order)
+{
+	return false;
+}
+
+#endif /* CONFIG_UNMAPPED_ALLOC */
+
+#endif /* _LINUX_UNMAPPED_ALLOC_H */
