@@ -251,9 +251,11 @@ def main():
                     print("         " + l)
             else:
                 print("         (%s)" % skips.get(n, "not run"))
-        for n in ("dmap:before", "dmap:after"):
-            print("         ---- direct map, %s the workloads (%s) ----"
-                  % (n.split(":")[1], dmap.LEGEND))
+        for n, when in (("dmap:before", "before the workloads"),
+                        ("dmap:secretmem-held", "while unmapped_test holds "
+                         "1024 memfd_secret() pages"),
+                        ("dmap:after", "after the workloads")):
+            print("         ---- direct map, %s (%s) ----" % (when, dmap.LEGEND))
             rows, counts = dmap.draw(sections.get(n, []))
             if not rows:
                 print("         (%s)" % skips.get(n, "no page-table dump"))

@@ -83,9 +83,13 @@ if [ "$MODE" = bench ]; then
 	begin bench:kernel
 	cat /sys/kernel/debug/pgtbench/run
 	end $?
+	pgt-dmap secretmem-fresh-before
 	begin bench:secretmem:fresh
 	/bench/secretmem fresh 8192 "pgt-dmap secretmem-fresh-mapped"
-	end $?
+	rc=$?
+	# the unmapped-page allocator's own counters (pgtlib kernel only)
+	sed 's/^/PGTLIB-UNMAPPED fresh /' /sys/kernel/debug/unmapped_alloc/stats 2>/dev/null
+	end $rc
 	pgt-dmap secretmem-fresh-freed
 	# every default test_vmalloc case but align_shift_alloc_test (6), one
 	# thread, fixed order, loaded 3 times; busybox modprobe runs it twice
@@ -104,10 +108,14 @@ if [ "$MODE" = bench ]; then
 		end 0
 	done
 	echo 1 >/sys/kernel/debug/pgtbench/age
-	pgt-dmap aged
+	pgt-dmap secretmem-aged-before
 	begin bench:secretmem:aged
 	/bench/secretmem aged 8192 "pgt-dmap secretmem-aged-mapped"
-	end $?
+	rc=$?
+	# the unmapped-page allocator's own counters (pgtlib kernel only)
+	sed 's/^/PGTLIB-UNMAPPED aged /' /sys/kernel/debug/unmapped_alloc/stats 2>/dev/null
+	end $rc
+	pgt-dmap secretmem-aged-freed
 	echo 0 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap after
 	finish
@@ -119,6 +127,9 @@ fi
 # (memfd_secret). The output
 # goes to a file first so kernel messages do not interleave with the TAP.
 n=0
+# run mode: the direct map while unmapped_test holds its secretmem pages,
+# kept in a file and printed after the tests (not inside their output)
+[ "$MODE" = run ] && export UNMAPPED_TEST_HOLD_CMD="pgt-dmap secretmem-held >/tmp/dmap-held.out"
 for t in /selftests/pgtlib/* /selftests/mm/*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	n=$((n + 1))
@@ -185,5 +196,8 @@ if [ "$ARCH" = x86_64 ] && [ -e /proc/kallsyms ] &&
 	end $rc
 fi
 
-[ "$MODE" = run ] && pgt-dmap after
+if [ "$MODE" = run ]; then
+	[ -f /tmp/dmap-held.out ] && cat /tmp/dmap-held.out
+	pgt-dmap after
+fi
 finish

@@ -90,7 +90,7 @@ static struct unmapped_block *unmapped_block_of(unsigned long pfn,
 
 /*
  * Zero @nr pages from @page through this CPU's window: a NOALLOC map into
- * the window's reserved table, clear_page(), unmap, and an invalidation of
+ * the window's reserved table, memset(), unmap, and an invalidation of
  * this CPU's TLB only; no other CPU ever uses the window's address.
  */
 static bool unmapped_scrub(struct page *page, unsigned int nr)
@@ -108,7 +108,8 @@ static bool unmapped_scrub(struct page *page, unsigned int nr)
 		ret = pgtlib_map_prot(&txn, va, PFN_PHYS(page_to_pfn(page + i)),
 				      PAGE_SIZE, PAGE_KERNEL, 0);
 		if (!ret) {
-			clear_page((void *)va);
+			/* as secretmem's free path did, folio_zero_segment() */
+			memset((void *)va, 0, PAGE_SIZE);
 			ret = pgtlib_unmap(&txn, va, PAGE_SIZE);
 		}
 		pgtlib_txn_commit_local(&txn);

@@ -10,9 +10,13 @@
  *   PGTBENCH secretmem:LABEL:fault instr=<per page> tlb=<per page> ...
  *   PGTBENCH secretmem:LABEL:free  instr=<per page> tlb=<per page> ...
  * instr: CLOCK_MONOTONIC nanoseconds, which under QEMU -icount shift=0 are
- * instructions; tlb: the nr_tlb_* lines of /proc/vmstat; splits: x86's
- * direct_map_level{2,3}_splits; tables: /sys/kernel/debug/pgtbench/tables;
- * dm: DirectMap4k/2M/1G of /proc/meminfo (kB, x86) before, mapped, freed.
+ * instructions; tlb: the nr_tlb_* lines of /proc/vmstat; req: of those,
+ * nr_tlb_remote_flush, the invalidation requests that reach every CPU
+ * (x86 IPIs, arm64 completed broadcast TLBIs), as a total for the phase;
+ * splits: x86's direct_map_level{2,3}_splits; tables:
+ * /sys/kernel/debug/pgtbench/tables; dm: DirectMap4k/2M/1G of
+ * /proc/meminfo (kB, x86) before, mapped, freed, and after
+ * "echo 2 > /proc/sys/vm/drop_caches" has run the shrinkers (drained).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -29,7 +33,7 @@
 #endif
 
 struct snap {
-	unsigned long long ns, tlb, splits, pagetable;
+	unsigned long long ns, tlb, req, splits, pagetable;
 	long tables;
 	unsigned long dm[3];
 };
@@ -47,6 +51,21 @@ static unsigned long long vmstat_sum(const char *prefix)
 			sum += v;
 	fclose(f);
 	return sum;
+}
+
+static unsigned long long vmstat_get(const char *key)
+{
+	unsigned long long v, ret = 0;
+	char name[128];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%127s %llu", name, &v) == 2)
+		if (!strcmp(name, key))
+			ret = v;
+	fclose(f);
+	return ret;
 }
 
 static void read_meminfo(struct snap *s)
@@ -96,6 +115,7 @@ static void counters(struct snap *s)
 {
 	s->tables = read_tables();
 	s->tlb = vmstat_sum("nr_tlb_");
+	s->req = vmstat_get("nr_tlb_remote_flush");
 	s->splits = vmstat_sum("direct_map_level");
 	read_meminfo(s);
 }
@@ -115,23 +135,25 @@ static void snap_end(struct snap *s)
 
 static void report(const char *label, const char *phase, unsigned long n,
 		   struct snap *a, struct snap *b, struct snap *d0,
-		   struct snap *d1, struct snap *d2)
+		   struct snap *d1, struct snap *d2, struct snap *d3)
 {
 	printf("PGTBENCH secretmem:%s:%s instr=%llu tlb=%llu.%03llu ",
 	       label, phase, (b->ns - a->ns) / n,
 	       (b->tlb - a->tlb) / n, (b->tlb - a->tlb) * 1000 / n % 1000);
-	printf("splits=%llu tables=%ld pagetable=%lld ops=%lu ",
-	       b->splits - a->splits, b->tables - a->tables,
+	printf("req=%llu splits=%llu tables=%ld pagetable=%lld ops=%lu ",
+	       b->req - a->req, b->splits - a->splits, b->tables - a->tables,
 	       (long long)(b->pagetable - a->pagetable), n);
-	printf("dm4k=%lu,%lu,%lu dm2m=%lu,%lu,%lu dm1g=%lu,%lu,%lu\n",
-	       d0->dm[0], d1->dm[0], d2->dm[0], d0->dm[1], d1->dm[1], d2->dm[1],
-	       d0->dm[2], d1->dm[2], d2->dm[2]);
+	printf("dm4k=%lu,%lu,%lu,%lu dm2m=%lu,%lu,%lu,%lu dm1g=%lu,%lu,%lu,%lu\n",
+	       d0->dm[0], d1->dm[0], d2->dm[0], d3->dm[0],
+	       d0->dm[1], d1->dm[1], d2->dm[1], d3->dm[1],
+	       d0->dm[2], d1->dm[2], d2->dm[2], d3->dm[2]);
 }
 
 int main(int argc, char **argv)
 {
 	struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY };
-	struct snap s0, s1, s2, s3;
+	struct snap s0, s1, s2, s3, s4;
+	FILE *f;
 	unsigned long n, i;
 	size_t size;
 	char *p;
@@ -173,7 +195,14 @@ int main(int argc, char **argv)
 	munmap(p, size);
 	close(fd);
 	snap_end(&s3);
-	report(argv[1], "fault", n, &s0, &s1, &s0, &s1, &s3);
-	report(argv[1], "free", n, &s2, &s3, &s0, &s1, &s3);
+	/* what the kernel keeps only until memory is short */
+	f = fopen("/proc/sys/vm/drop_caches", "w");
+	if (f) {
+		fputs("2\n", f);
+		fclose(f);
+	}
+	counters(&s4);
+	report(argv[1], "fault", n, &s0, &s1, &s0, &s1, &s3, &s4);
+	report(argv[1], "free", n, &s2, &s3, &s0, &s1, &s3, &s4);
 	return 0;
 }
