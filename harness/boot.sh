@@ -62,6 +62,12 @@ QEMU+=(-nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD")
 # run mode: guest time follows executed instructions, so the in-kernel
 # benchmark repeats from run to run
 [ "$MODE" != test ] && QEMU+=(-icount shift=0,sleep=off)
+# test mode: one TCG thread. Multi-threaded TCG has killed x86_64 guests
+# with "Oops: int3" right after the kernel patched its code on another
+# vCPU (BASE-NOTES), and the guests switch static keys at run time
+# (pgtlib's counting, the unmapped-page allocator's free hook); -icount
+# already implies one thread in the other modes.
+[ "$MODE" = test ] && QEMU+=(-accel tcg,thread=single)
 
 progress "boot $LABEL guest ($MODE mode, timeout ${TMO}s) ..."
 echo "${QEMU[*]}" >"${CONSOLE%.log}.cmd"

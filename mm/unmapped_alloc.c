@@ -48,12 +48,28 @@ struct unmapped_pool unmapped_pool = {
 	.mutex = __MUTEX_INITIALIZER(unmapped_pool.mutex),
 	.partial = LIST_HEAD_INIT(unmapped_pool.partial),
 	.full = LIST_HEAD_INIT(unmapped_pool.full),
-	.deferred = LIST_HEAD_INIT(unmapped_pool.deferred),
 	.blocks = MTREE_INIT(unmapped_pool.blocks, 0),
 	.cache_blocks = 2,
 };
 
-static DEFINE_PER_CPU(unsigned long, unmapped_window);
+/*
+ * Each CPU's kmap_local window: UNMAPPED_KMAP_SLOTS pages of kernel address
+ * space whose page tables were reserved at boot, so that mapping a page
+ * there never allocates. A slot is taken per map, nested or not, from a
+ * bitmap (not a stack: tasks preempted on the CPU free theirs in any
+ * order), and stays this CPU's while its task has migration disabled.
+ */
+#define UNMAPPED_KMAP_SLOTS	128
+
+struct unmapped_kmap {
+	unsigned long va;
+	unsigned long maps;
+	DECLARE_BITMAP(busy, UNMAPPED_KMAP_SLOTS);
+};
+
+static DEFINE_PER_CPU(struct unmapped_kmap, unmapped_kmap);
+unsigned long unmapped_kmap_start __ro_after_init;
+unsigned long unmapped_kmap_size __ro_after_init;
 static bool unmapped_ready __ro_after_init;
 
 /* Separate functions so that the KUnit test can make each step fail. */
@@ -88,35 +104,105 @@ static struct unmapped_block *unmapped_block_of(unsigned long pfn,
 	return b;
 }
 
-/*
- * Zero @nr pages from @page through this CPU's window: a NOALLOC map into
- * the window's reserved table, memset(), unmap, and an invalidation of
- * this CPU's TLB only; no other CPU ever uses the window's address.
+/**
+ * unmapped_kmap_local() - kmap_local_page() for a page outside the direct map
+ * @page: a page of the allocator
+ *
+ * Maps @page in a slot of this CPU's window: one PTE written into a table
+ * reserved at boot, no allocation, no invalidation (the slot was a hole).
+ * Migration stays disabled until unmapped_kunmap_local().
+ *
+ * Context: any context but NMI, as kmap_local_page().
+ * Return: the address, or %NULL (with a warning) if all of this CPU's
+ * slots are taken.
  */
+void *unmapped_kmap_local(struct page *page)
+{
+	struct unmapped_kmap *k;
+	struct pgtlib_txn txn;
+	unsigned long flags, slot, va;
+	int ret;
+
+	migrate_disable();
+	k = this_cpu_ptr(&unmapped_kmap);
+	local_irq_save(flags);
+	slot = find_first_zero_bit(k->busy, UNMAPPED_KMAP_SLOTS);
+	if (slot < UNMAPPED_KMAP_SLOTS) {
+		__set_bit(slot, k->busy);
+		k->maps++;
+	}
+	local_irq_restore(flags);
+	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
+		      "unmapped_alloc: all kmap slots taken\n")) {
+		migrate_enable();
+		return NULL;
+	}
+	va = k->va + slot * PAGE_SIZE;
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_map_prot(&txn, va, PFN_PHYS(page_to_pfn(page)), PAGE_SIZE,
+			      PAGE_KERNEL, 0);
+	pgtlib_txn_commit_local(&txn);
+	WARN_ONCE(ret, "unmapped_alloc: kmap: %d\n", ret);
+	return (void *)va;
+}
+EXPORT_SYMBOL_GPL(unmapped_kmap_local);
+
+/**
+ * unmapped_kunmap_local() - kunmap_local() of unmapped_kmap_local()
+ * @addr: an address in the page it returned
+ *
+ * Clears the slot's PTE and invalidates it in this CPU's TLB only: no
+ * other CPU ever used this CPU's slots.
+ *
+ * Context: on the CPU, and in the task, that mapped it.
+ */
+void unmapped_kunmap_local(const void *addr)
+{
+	struct unmapped_kmap *k = this_cpu_ptr(&unmapped_kmap);
+	unsigned long va = (unsigned long)addr & PAGE_MASK, flags, slot;
+	struct pgtlib_txn txn;
+
+	slot = (va - k->va) >> PAGE_SHIFT;
+	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
+		      "unmapped_alloc: kunmap of %p on another CPU\n", addr))
+		return;
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), PGTLIB_TXN_NOALLOC);
+	WARN_ON_ONCE(pgtlib_unmap(&txn, va, PAGE_SIZE));
+	pgtlib_txn_commit_local(&txn);
+	local_irq_save(flags);
+	__clear_bit(slot, k->busy);
+	local_irq_restore(flags);
+	migrate_enable();
+}
+EXPORT_SYMBOL_GPL(unmapped_kunmap_local);
+
+/**
+ * unmapped_kmap_to_page() - kmap_to_page() of a window address
+ * @addr: an address unmapped_kmap_local() returned, still mapped
+ *
+ * Return: the page mapped there.
+ */
+struct page *unmapped_kmap_to_page(const void *addr)
+{
+	return vmalloc_to_page(addr);
+}
+EXPORT_SYMBOL_GPL(unmapped_kmap_to_page);
+
+/* Zero @nr pages from @page through this CPU's window. */
 static bool unmapped_scrub(struct page *page, unsigned int nr)
 {
-	struct pgtlib_space *kernel = pgtlib_kernel_space();
-	struct pgtlib_txn txn;
-	unsigned long va;
 	unsigned int i;
-	int ret = 0;
+	void *p;
 
-	preempt_disable();
-	va = this_cpu_read(unmapped_window);
-	for (i = 0; i < nr && !ret; i++) {
-		pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
-		ret = pgtlib_map_prot(&txn, va, PFN_PHYS(page_to_pfn(page + i)),
-				      PAGE_SIZE, PAGE_KERNEL, 0);
-		if (!ret) {
-			/* as secretmem's free path did, folio_zero_segment() */
-			memset((void *)va, 0, PAGE_SIZE);
-			ret = pgtlib_unmap(&txn, va, PAGE_SIZE);
-		}
-		pgtlib_txn_commit_local(&txn);
+	for (i = 0; i < nr; i++) {
+		p = unmapped_kmap_local(page + i);
+		if (!p)
+			return false;
+		/* as secretmem's free path did, folio_zero_segment() */
+		memset(p, 0, PAGE_SIZE);
+		unmapped_kunmap_local(p);
 	}
-	preempt_enable();
-	atomic_long_add(i, &unmapped_pool.window_maps);
-	return !WARN_ONCE(ret, "unmapped_alloc: window: %d\n", ret);
+	return true;
 }
 
 /* Take 2^@order free pages, naturally aligned, from a block. */
@@ -189,30 +275,21 @@ static void unmapped_scrub_put(struct unmapped_block *b, struct page *page,
  * @page: the first page being freed
  * @order: the order it is freed at
  *
- * Return: true if @page is the allocator's: it is back in the pool, or on
- * its way there (freed in interrupt context, it is zeroed by a work item).
+ * Zeroes the pages through this CPU's window, in whatever context the last
+ * put happened (but NMI), and puts them back in the pool.
+ *
+ * Return: true if @page is the allocator's: it is back in the pool.
  */
 bool __unmapped_page_freed(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page), flags;
 	unsigned int i, nr = 1U << order;
 	struct unmapped_block *b;
 
-	b = unmapped_block_of(pfn, nr);
+	b = unmapped_block_of(page_to_pfn(page), nr);
 	if (!b)
 		return false;
 	for (i = 0; i < nr; i++)
 		set_page_private(page + i, 0);
-	if (in_interrupt() || irqs_disabled()) {
-		/* The window needs a task context: zero it later. */
-		set_page_private(page, order);
-		spin_lock_irqsave(&unmapped_pool.lock, flags);
-		list_add_tail(&page->lru, &unmapped_pool.deferred);
-		unmapped_pool.stats.pages_deferred += nr;
-		spin_unlock_irqrestore(&unmapped_pool.lock, flags);
-		schedule_work(&unmapped_pool.work);
-		return true;
-	}
 	unmapped_scrub_put(b, page, order);
 	return true;
 }
@@ -411,25 +488,6 @@ unsigned long unmapped_release(unsigned long keep, unsigned long max,
 
 static void unmapped_work_fn(struct work_struct *work)
 {
-	struct unmapped_block *b;
-	struct page *page;
-	unsigned int order;
-
-	for (;;) {
-		spin_lock_irq(&unmapped_pool.lock);
-		page = list_first_entry_or_null(&unmapped_pool.deferred,
-						struct page, lru);
-		if (page)
-			list_del(&page->lru);
-		spin_unlock_irq(&unmapped_pool.lock);
-		if (!page)
-			break;
-		order = page_private(page);
-		set_page_private(page, 0);
-		b = unmapped_block_of(page_to_pfn(page), 1U << order);
-		if (!WARN_ON_ONCE(!b))
-			unmapped_scrub_put(b, page, order);
-	}
 	unmapped_release(READ_ONCE(unmapped_pool.cache_blocks), ULONG_MAX,
 			 true);
 }
@@ -447,7 +505,8 @@ static void unmapped_work_fn(struct work_struct *work)
  * invalidates the TLB on every CPU, so without %__GFP_DIRECT_RECLAIM the
  * allocation is served only from blocks already removed.
  *
- * Context: any context where @gfp is allowed, but not NMI.
+ * Context: any context where @gfp is allowed, but not NMI; the pages may
+ * be freed in any context but NMI.
  * Return: the first page, or %NULL.
  */
 struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order)
@@ -526,9 +585,10 @@ static unsigned long unmapped_shrink_scan(struct shrinker *shrinker,
 
 static int unmapped_stats_show(struct seq_file *m, void *v)
 {
-	struct unmapped_stats s;
-	unsigned long empty, blocks = 0, used = 0;
+	unsigned long empty, blocks = 0, used = 0, maps = 0;
 	struct unmapped_block *b;
+	struct unmapped_stats s;
+	int cpu;
 
 	spin_lock_irq(&unmapped_pool.lock);
 	s = unmapped_pool.stats;
@@ -549,9 +609,9 @@ static int unmapped_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "blocks_restored %lu\n", s.blocks_restored);
 	seq_printf(m, "pages_allocated %lu\npages_freed %lu\n",
 		   s.pages_allocated, s.pages_freed);
-	seq_printf(m, "pages_deferred %lu\n", s.pages_deferred);
-	seq_printf(m, "window_maps %lu\n",
-		   atomic_long_read(&unmapped_pool.window_maps));
+	for_each_possible_cpu(cpu)
+		maps += per_cpu(unmapped_kmap, cpu).maps;
+	seq_printf(m, "window_maps %lu\n", maps);
 	seq_printf(m, "flushes %lu\nsplits %lu\ncollapses %lu\n",
 		   s.flushes, s.splits, s.collapses);
 	return 0;
@@ -560,7 +620,7 @@ DEFINE_SHOW_ATTRIBUTE(unmapped_stats);
 
 static int __init unmapped_window_init(void)
 {
-	unsigned long size = nr_cpu_ids * PAGE_SIZE, va;
+	unsigned long size = nr_cpu_ids * UNMAPPED_KMAP_SLOTS * PAGE_SIZE, va;
 	struct vm_struct *vm;
 	int cpu, ret;
 
@@ -568,14 +628,17 @@ static int __init unmapped_window_init(void)
 	if (!vm)
 		return -ENOMEM;
 	va = (unsigned long)vm->addr;
-	/* The window's tables, so that a map there never allocates. */
+	/* The windows' tables, so that a map there never allocates. */
 	ret = pgtlib_reserve(pgtlib_kernel_space(), va, size, GFP_KERNEL);
 	if (ret) {
 		free_vm_area(vm);
 		return ret;
 	}
 	for_each_possible_cpu(cpu)
-		per_cpu(unmapped_window, cpu) = va + cpu * PAGE_SIZE;
+		per_cpu(unmapped_kmap, cpu).va = va +
+			cpu * UNMAPPED_KMAP_SLOTS * PAGE_SIZE;
+	unmapped_kmap_start = va;
+	unmapped_kmap_size = size;
 	return 0;
 }
 

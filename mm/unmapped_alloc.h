@@ -44,7 +44,6 @@ struct unmapped_block {
  * @blocks_restored: blocks put back and returned to the page allocator
  * @pages_allocated: pages handed out
  * @pages_freed: pages back in the pool, zeroed
- * @pages_deferred: pages freed in interrupt context, zeroed by a worker
  * @flushes: TLB invalidation requests of refills and releases
  * @splits: direct-map leaves that refills split
  * @collapses: direct-map leaves that releases restored by collapsing
@@ -55,7 +54,6 @@ struct unmapped_stats {
 	unsigned long blocks_restored;
 	unsigned long pages_allocated;
 	unsigned long pages_freed;
-	unsigned long pages_deferred;
 	unsigned long flushes;
 	unsigned long splits;
 	unsigned long collapses;
@@ -67,13 +65,11 @@ struct unmapped_stats {
  * @mutex: serialises refills and releases
  * @partial: blocks with free pages, empty ones last
  * @full: blocks with every page handed out
- * @deferred: pages freed in interrupt context, waiting to be zeroed
  * @blocks: page frame ranges to their blocks
- * @work: zeroes @deferred and releases empty blocks above @cache_blocks
+ * @work: releases empty blocks above @cache_blocks
  * @nr_empty: blocks with no page handed out
  * @cache_blocks: empty blocks kept for the next refill
  * @generation: bumped by each refill
- * @window_maps: pages mapped in the per-CPU window
  * @stats: counters
  */
 struct unmapped_pool {
@@ -81,13 +77,11 @@ struct unmapped_pool {
 	struct mutex mutex;		/* see above */
 	struct list_head partial;
 	struct list_head full;
-	struct list_head deferred;
 	struct maple_tree blocks;
 	struct work_struct work;
 	unsigned long nr_empty;
 	unsigned long cache_blocks;
 	unsigned long generation;
-	atomic_long_t window_maps;
 	struct unmapped_stats stats;
 };
 

@@ -9,6 +9,9 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/sched.h>
+#include <linux/highmem.h>
+#include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/pgtlib.h>
@@ -99,12 +102,10 @@ static bool ua_remote_readable(unsigned long va, bool *ran)
 	return true;
 }
 
-/* Every byte of @nr pages, read through a vmap() alias. */
-static bool ua_all_bytes(struct kunit *test, struct page *page,
-			 unsigned int nr, u8 val)
+/* @nr pages from @page, through a vmap() alias of their own. */
+static u8 *ua_vmap(struct kunit *test, struct page *page, unsigned int nr)
 {
 	struct page **pages;
-	bool ok = true;
 	unsigned int i;
 	u8 *p;
 
@@ -114,6 +115,17 @@ static bool ua_all_bytes(struct kunit *test, struct page *page,
 		pages[i] = page + i;
 	p = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+/* Every byte of @nr pages, read through the alias. */
+static bool ua_all_bytes(struct kunit *test, struct page *page,
+			 unsigned int nr, u8 val)
+{
+	u8 *p = ua_vmap(test, page, nr);
+	bool ok = true;
+	unsigned long i;
+
 	for (i = 0; i < nr * PAGE_SIZE && ok; i++)
 		ok = p[i] == val;
 	vunmap(p);
@@ -123,16 +135,8 @@ static bool ua_all_bytes(struct kunit *test, struct page *page,
 static void ua_fill(struct kunit *test, struct page *page, unsigned int nr,
 		    u8 val)
 {
-	struct page **pages;
-	unsigned int i;
-	void *p;
+	u8 *p = ua_vmap(test, page, nr);
 
-	pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pages);
-	for (i = 0; i < nr; i++)
-		pages[i] = page + i;
-	p = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, val, nr * PAGE_SIZE);
 	vunmap(p);
 }
@@ -278,7 +282,6 @@ static void ua_test_orders(struct kunit *test)
 static void ua_test_scrub(struct kunit *test)
 {
 	struct page *keep, *page, *again;
-	long maps;
 
 	/* keep the block in the pool while its other pages come and go */
 	keep = unmapped_pages_alloc(GFP_KERNEL, 0);
@@ -286,10 +289,7 @@ static void ua_test_scrub(struct kunit *test)
 	page = unmapped_pages_alloc(GFP_KERNEL, 0);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	ua_fill(test, page, 1, 0xa5);
-	maps = atomic_long_read(&unmapped_pool.window_maps);
 	put_page(page);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&unmapped_pool.window_maps),
-			maps + 1);
 	/* in the pool, unreferenced, out of the direct map, and zero */
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
 	KUNIT_EXPECT_FALSE(test, ua_readable(ua_va(page)));
@@ -302,7 +302,7 @@ static void ua_test_scrub(struct kunit *test)
 	ua_free_and_check_restored(test, keep, 0);
 }
 
-/* Freed with interrupts off, a page is zeroed by the worker. */
+/* Freed with interrupts off, a page is zeroed all the same. */
 static void ua_test_free_irqs_off(struct kunit *test)
 {
 	struct unmapped_stats before = ua_stats(), after;
@@ -316,12 +316,96 @@ static void ua_test_free_irqs_off(struct kunit *test)
 	local_irq_disable();
 	__free_pages(page, 0);
 	local_irq_enable();
-	flush_work(&unmapped_pool.work);
 	after = ua_stats();
-	KUNIT_EXPECT_EQ(test, after.pages_deferred, before.pages_deferred + 1);
 	KUNIT_EXPECT_EQ(test, after.pages_freed, before.pages_freed + 1);
 	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, page, 1, 0));
 	ua_free_and_check_restored(test, keep, 0);
+}
+
+/*
+ * kmap_local_page() of a page outside the direct map: a window address
+ * that reads and writes the page, nests, survives sleeping, works in hard
+ * interrupt context, and faults on this CPU once unmapped; an ordinary
+ * page still gets its direct-map address.
+ */
+struct ua_irq {
+	struct irq_work work;
+	struct page *page;
+	bool hardirq;
+	u8 byte;
+};
+
+static void ua_irq_fn(struct irq_work *work)
+{
+	struct ua_irq *w = container_of(work, struct ua_irq, work);
+	u8 *p = kmap_local_page(w->page);
+
+	w->hardirq = in_hardirq();
+	w->byte = p[7];
+	kunmap_local(p);
+}
+
+static void ua_test_kmap_local(struct kunit *test)
+{
+	struct page *page, *other, *plain;
+	struct ua_irq w = {};
+	u8 *p, *q, c;
+
+	page = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	other = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	ua_fill(test, page, 1, 0x11);
+	ua_fill(test, other, 1, 0x22);
+
+	migrate_disable();
+	p = kmap_local_page(page);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_PTR_EQ(test, kmap_to_page(p), page);
+	KUNIT_EXPECT_EQ(test, p[0], 0x11);
+	p[1] = 0x33;
+	q = kmap_local_page(other);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_EQ(test, q[PAGE_SIZE - 1], 0x22);
+	kunmap_local(q);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&c, q, 1), -EFAULT);
+	/* the outer mapping across a sleep */
+	schedule_timeout_uninterruptible(1);
+	KUNIT_EXPECT_EQ(test, p[1], 0x33);
+	kunmap_local(p);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&c, p, 1), -EFAULT);
+	migrate_enable();
+	KUNIT_EXPECT_FALSE(test, ua_readable(ua_va(page)));
+	p = ua_vmap(test, page, 1);
+	KUNIT_EXPECT_EQ(test, p[1], 0x33);
+	vunmap(p);
+
+	/* a folio at an offset */
+	p = kmap_local_folio(page_folio(other), 100);
+	KUNIT_EXPECT_EQ(test, *p, 0x22);
+	kunmap_local(p);
+
+	/* hard interrupt context */
+	w.page = page;
+	init_irq_work(&w.work, ua_irq_fn);
+	irq_work_queue(&w.work);
+	irq_work_sync(&w.work);
+	KUNIT_EXPECT_EQ(test, w.byte, 0x11);
+	if (!w.hardirq)
+		kunit_info(test, "irq_work ran outside hard interrupt context");
+
+	/* an ordinary page is its direct-map address, as before */
+	plain = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	p = kmap_local_page(plain);
+	KUNIT_EXPECT_PTR_EQ(test, p, page_address(plain));
+	kunmap_local(p);
+	__free_page(plain);
+
+	__free_pages(other, 0);
+	ua_free_and_check_restored(test, page, 0);
 }
 
 /* No whole block: one smaller block serves many pages, with one split. */
@@ -518,6 +602,7 @@ static struct kunit_case ua_cases[] = {
 	KUNIT_CASE(ua_test_orders),
 	KUNIT_CASE(ua_test_scrub),
 	KUNIT_CASE(ua_test_free_irqs_off),
+	KUNIT_CASE(ua_test_kmap_local),
 	KUNIT_CASE(ua_test_fallback),
 	KUNIT_CASE(ua_test_fail),
 	KUNIT_CASE(ua_test_bad_input),

@@ -19,10 +19,43 @@ DECLARE_STATIC_KEY_FALSE(unmapped_pages_in_use);
 /* In page->private of the pages handed out: nothing else stores it there. */
 #define UNMAPPED_PAGE_MARK	((unsigned long)&unmapped_pages_in_use)
 
+extern unsigned long unmapped_kmap_start, unmapped_kmap_size;
+
 struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order);
 void unmapped_pages_free(struct page *page, unsigned int order);
 bool unmapped_pages_available(void);
 bool __unmapped_page_freed(struct page *page, unsigned int order);
+void *unmapped_kmap_local(struct page *page);
+void unmapped_kunmap_local(const void *addr);
+struct page *unmapped_kmap_to_page(const void *addr);
+
+/**
+ * unmapped_page() - whether a page is one the allocator handed out
+ * @page: the page
+ *
+ * Such a page is not in the direct map: page_address() must not be used
+ * to reach it, kmap_local_page() maps it. Costs nothing until the first
+ * page is handed out.
+ *
+ * Return: true for a page of the allocator.
+ */
+static inline bool unmapped_page(const struct page *page)
+{
+	return static_branch_unlikely(&unmapped_pages_in_use) &&
+	       page->private == UNMAPPED_PAGE_MARK;
+}
+
+/**
+ * unmapped_kmap_addr() - whether an address is in a kmap_local window
+ * @addr: an address kmap_local_page() returned
+ *
+ * Return: true if unmapped_kmap_local() returned it.
+ */
+static inline bool unmapped_kmap_addr(const void *addr)
+{
+	return static_branch_unlikely(&unmapped_pages_in_use) &&
+	       (unsigned long)addr - unmapped_kmap_start < unmapped_kmap_size;
+}
 
 /**
  * unmapped_folio_alloc() - allocate an order-0 folio outside the direct map
@@ -50,8 +83,7 @@ static inline struct folio *unmapped_folio_alloc(gfp_t gfp)
  */
 static inline bool unmapped_page_freed(struct page *page, unsigned int order)
 {
-	if (static_branch_unlikely(&unmapped_pages_in_use) &&
-	    page->private == UNMAPPED_PAGE_MARK)
+	if (unmapped_page(page))
 		return __unmapped_page_freed(page, order);
 	return false;
 }
@@ -80,6 +112,30 @@ static inline struct folio *unmapped_folio_alloc(gfp_t gfp)
 static inline bool unmapped_page_freed(struct page *page, unsigned int order)
 {
 	return false;
+}
+
+static inline bool unmapped_page(const struct page *page)
+{
+	return false;
+}
+
+static inline bool unmapped_kmap_addr(const void *addr)
+{
+	return false;
+}
+
+static inline void *unmapped_kmap_local(struct page *page)
+{
+	return NULL;
+}
+
+static inline void unmapped_kunmap_local(const void *addr)
+{
+}
+
+static inline struct page *unmapped_kmap_to_page(const void *addr)
+{
+	return NULL;
 }
 
 #endif /* CONFIG_UNMAPPED_ALLOC */
