@@ -367,16 +367,18 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 	b = unmapped_block_meta(bgfp);
 	if (!b)
 		goto out;
-	/* A whole block, first cheaply, then with compaction; else less. */
-	page = unmapped_block_pages(bgfp | __GFP_NORETRY,
-				    UNMAPPED_BLOCK_ORDER);
+	/*
+	 * A whole block, first cheaply, then with reclaim and compaction
+	 * (a costly order: never the OOM killer); else smaller blocks, each
+	 * of which splits a direct-map leaf, the last as the caller asked.
+	 */
 	o = UNMAPPED_BLOCK_ORDER;
-	for (; !page && o >= (int)order; o--) {
+	page = unmapped_block_pages(bgfp | __GFP_NORETRY, o);
+	if (!page)
+		page = unmapped_block_pages(bgfp, o);
+	while (!page && --o >= (int)order)
 		page = unmapped_block_pages(o > order ? bgfp | __GFP_NORETRY :
 					    bgfp, o);
-		if (page)
-			break;
-	}
 	if (!page)
 		goto out;
 	ret = unmapped_block_remove(b, page, o);
@@ -433,7 +435,8 @@ static int unmapped_block_restore(struct unmapped_block *b)
 	spin_unlock_irq(&unmapped_pool.lock);
 	set_page_count(page, 1);
 	__free_pages(page, b->order);
-	kfree(b);
+	/* unmapped_pages_free() may be looking at it for a bad page */
+	kfree_rcu(b, rcu);
 	return 0;
 }
 
@@ -548,9 +551,14 @@ EXPORT_SYMBOL_GPL(unmapped_pages_alloc);
  */
 void unmapped_pages_free(struct page *page, unsigned int order)
 {
-	if (WARN_ONCE(page->private != UNMAPPED_PAGE_MARK ||
-		      !unmapped_block_of(page_to_pfn(page), 1U << order),
-		      "unmapped_alloc: freeing pfn %#lx it does not own\n",
+	bool mine;
+
+	/* A block is freed after a grace period: see unmapped_block_restore() */
+	rcu_read_lock();
+	mine = page->private == UNMAPPED_PAGE_MARK &&
+	       unmapped_block_of(page_to_pfn(page), 1U << order);
+	rcu_read_unlock();
+	if (WARN_ONCE(!mine, "unmapped_alloc: freeing pfn %#lx it does not own\n",
 		      page_to_pfn(page)))
 		return;
 	__free_pages(page, order);

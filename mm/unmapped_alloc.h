@@ -8,6 +8,7 @@
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -25,9 +26,11 @@
  *	none): collapse it on restore
  * @prot: the direct map's protection of it, in PTE form
  * @used: a bit per page handed out
+ * @rcu: frees it once no lookup can hold it
  */
 struct unmapped_block {
 	struct list_head list;
+	struct rcu_head rcu;
 	unsigned long pfn;
 	unsigned int order;
 	unsigned int nr_used;

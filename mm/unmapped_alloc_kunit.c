@@ -22,6 +22,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
+#include "pgtlib/internal.h"
 #include "unmapped_alloc.h"
 
 /* The direct map's entry for @va and its level (1 = PTE), or 0. */
@@ -454,6 +455,45 @@ static int ua_insert_fail(struct unmapped_block *b, gfp_t gfp)
 	return -ENOMEM;
 }
 
+static struct page *ua_table_fail(struct pgtlib_txn *txn, gfp_t gfp)
+{
+	return NULL;
+}
+
+/*
+ * A smaller block that would split a direct-map leaf, with pgtlib's table
+ * allocation failing: NULL, and the leaf as it was.
+ */
+static void ua_test_fail_split(struct kunit *test)
+{
+	struct unmapped_stats before = ua_stats(), after;
+	struct page *page;
+	int level;
+
+	ua_seen->fail_order = UNMAPPED_BLOCK_ORDER;
+	kunit_activate_static_stub(test, pgtlib_table_alloc, ua_table_fail);
+	page = unmapped_pages_alloc(GFP_KERNEL, 0);
+	kunit_deactivate_static_stub(test, pgtlib_table_alloc);
+	KUNIT_ASSERT_GT(test, ua_seen->nr, 0);
+	if (ua_seen->level[0] == 1) {
+		/* page-mapped (arm64 rodata=full): nothing to split */
+		kunit_info(test, "page-mapped direct map: no table needed\n");
+		KUNIT_EXPECT_NOT_NULL(test, page);
+		if (page)
+			ua_free_and_check_restored(test, page, 0);
+		return;
+	}
+	KUNIT_EXPECT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, ua_readable(ua_seen->va[0]));
+	KUNIT_EXPECT_EQ(test, ua_dmap_entry(ua_seen->va[0], &level),
+			ua_seen->entry[0]);
+	KUNIT_EXPECT_EQ(test, level, ua_seen->level[0]);
+	after = ua_stats();
+	KUNIT_EXPECT_EQ(test, after.blocks_removed, before.blocks_removed);
+	KUNIT_EXPECT_EQ(test, after.splits, before.splits);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(unmapped_pool.nr_empty), 0);
+}
+
 static void ua_test_fail(struct kunit *test)
 {
 	struct unmapped_stats before = ua_stats(), after;
@@ -605,6 +645,7 @@ static struct kunit_case ua_cases[] = {
 	KUNIT_CASE(ua_test_kmap_local),
 	KUNIT_CASE(ua_test_fallback),
 	KUNIT_CASE(ua_test_fail),
+	KUNIT_CASE(ua_test_fail_split),
 	KUNIT_CASE(ua_test_bad_input),
 	KUNIT_CASE_SLOW(ua_test_stress),
 	{}

@@ -109,9 +109,9 @@ struct pgtlib_space;
  * @tables_freed: table pages handed back to the page allocator
  * @flushes: TLB invalidation requests issued (each covers all CPUs)
  * @full_flushes: of @flushes, those that flushed the whole TLB
- * @pages_invalidated: pages invalidated one by one
- * @local_flushes: invalidations of this CPU's TLB only
- *	(pgtlib_txn_commit_local()), not counted in @flushes
+ * @pages_invalidated: pages invalidated one by one, also those that
+ *	pgtlib_txn_commit_local() invalidates in this CPU's TLB only (which
+ *	are not counted in @flushes)
  */
 struct pgtlib_stats {
 	unsigned long pages_mapped;
@@ -124,7 +124,6 @@ struct pgtlib_stats {
 	unsigned long flushes;
 	unsigned long full_flushes;
 	unsigned long pages_invalidated;
-	unsigned long local_flushes;
 };
 
 /**
@@ -234,7 +233,7 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	 * Field by field: a structure assignment becomes a call to memset()
 	 * on arm64, which costs as much as a one-page change.
 	 */
-	BUILD_BUG_ON(sizeof(txn->stats) != 11 * sizeof(unsigned long));
+	BUILD_BUG_ON(sizeof(txn->stats) != 10 * sizeof(unsigned long));
 	txn->stats.pages_mapped = 0;
 	txn->stats.pages_unmapped = 0;
 	txn->stats.pages_protected = 0;
@@ -245,7 +244,6 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->stats.flushes = 0;
 	txn->stats.full_flushes = 0;
 	txn->stats.pages_invalidated = 0;
-	txn->stats.local_flushes = 0;
 	INIT_LIST_HEAD(&txn->free_tables);
 	if (flags & PGTLIB_TXN_NOALLOC)
 		txn->resv.end = 0;

@@ -1542,7 +1542,7 @@ static void pgtlib_test_kernel_commit_local(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pgtlib_unmap(&txn, va, PAGE_SIZE), 0);
 	pgtlib_txn_commit_local(&txn);
 	local_irq_enable();
-	KUNIT_EXPECT_EQ(test, txn.stats.local_flushes, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_invalidated, 1);
 	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
 	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
 			-EFAULT);

@@ -808,7 +808,6 @@ void pgtlib_txn_commit_local(struct pgtlib_txn *txn)
 			pages += txn->ranges[i].end - txn->ranges[i].start;
 		pages >>= PAGE_SHIFT;
 		all = txn->flush_all || pages > pgtlib_arch_flush_ceiling();
-		pgtlib_count(txn, local_flushes, 1);
 		if (!all)
 			pgtlib_count(txn, pages_invalidated, pages);
 		preempt_disable();
@@ -865,7 +864,6 @@ void pgtlib_global_stats(struct pgtlib_stats *stats)
 		stats->flushes += READ_ONCE(c->flushes);
 		stats->full_flushes += READ_ONCE(c->full_flushes);
 		stats->pages_invalidated += READ_ONCE(c->pages_invalidated);
-		stats->local_flushes += READ_ONCE(c->local_flushes);
 	}
 }
 EXPORT_SYMBOL_GPL(pgtlib_global_stats);

@@ -49,7 +49,6 @@ static int pgtlib_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "flushes %lu\n", s.flushes);
 	seq_printf(m, "full_flushes %lu\n", s.full_flushes);
 	seq_printf(m, "pages_invalidated %lu\n", s.pages_invalidated);
-	seq_printf(m, "local_flushes %lu\n", s.local_flushes);
 	seq_printf(m, "kernel_tables %lu\n", pgtlib_space_nr_tables(kernel));
 	seq_printf(m, "kernel_spare_tables %lu\n", spare);
 	return 0;
