@@ -27,7 +27,7 @@ import dmap
 # Workload name prefixes whose code path the series changes (a port lands:
 # add its rows here, and what its issue asks of them to port_problems()).
 # Every other row must come out at 1.00 +- noise.
-PORTED = ("secretmem:", "page_alloc:")
+PORTED = ("secretmem:", "page_alloc:", "kmap_local_page")
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
@@ -136,8 +136,9 @@ def pic_split(pics, before, after):
 def port_problems(n, b, l, pics):
     """What a ported row misses of its issue's limits (empty: none)."""
     bad = []
-    if n.startswith("page_alloc:"):
-        # issue 10: free_pages_prepare() gained the allocator's hook
+    if n.startswith(("page_alloc:", "kmap_local_page")):
+        # issue 10: free_pages_prepare() and kmap_local_page() /
+        # kunmap_local() gained the allocator's static-key tests
         if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
             bad.append("ratio above 1.00 + %.0f%%" % (CHECK_TOLERANCE * 100))
     if n.startswith("secretmem:"):
