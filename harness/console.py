@@ -19,7 +19,10 @@ Counted checks (each printed as PASS/FAIL, appended to FILE as
   kselftest:<bin>:<n> <arch>  per TAP case: "ok" passes, "not ok" fails,
                               "ok ... # SKIP" is reported but not counted;
                               plus one check per binary for plan/exit status
-                              (exit 0, or 4 = KSFT_SKIP)
+                              (exit 0, or 4 = KSFT_SKIP); a binary that skips
+                              as a whole ("1..0 # SKIP") is reported, except
+                              that the x86_64 test guests (which have KVM)
+                              must run gmem_test and guest_memfd_test
 In run mode the pgtlib_stats, pgtlib_bench, meminfo and vmstat sections
 are echoed, and the direct map is drawn before and after the workloads
 (harness/dmap.py). Bench mode checks only boot and console clean. Exit status: 1 if a check failed (run mode: only if boot or
@@ -38,6 +41,9 @@ TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 STAGE = re.compile(r"^PGTLIB-STAGE (begin|end|skip) (\S+)(.*)$")
 TAP = re.compile(r"^(not )?ok (\d+)\b\s*-?\s*(.*)$")
 PLAN = re.compile(r"^1\.\.(\d+)")
+# kselftests that the x86_64 test guests (KVM: harness/configs/kvm.config)
+# must run rather than skip
+KVM_TESTS = ("kselftest:gmem_test", "kselftest:guest_memfd_test")
 VMALLOC_TESTS = [
     "fix_size_alloc_test", "full_fit_alloc_test", "long_busy_list_alloc_test",
     "random_size_alloc_test", "fix_align_alloc_test",
@@ -234,6 +240,17 @@ def main():
         end = stage_end.get(n, "")
         rc = re.search(r"rc=(\d+)", end)
         rc = int(rc.group(1)) if rc else None
+        skipped = [l for l in sections[n] if PLAN.match(l) and
+                   re.search(r"#\s*SKIP", l, re.I)]
+        if plan == 0 and cases == 0 and skipped and rc == 4:
+            why = skipped[0].split("SKIP", 1)[1].strip()
+            if a.mode == "test" and a.arch == "x86_64" and n in KVM_TESTS:
+                c.rec(False, "%s exit" % n, "skipped (%s), but this guest "
+                      "has KVM" % why)
+            else:
+                print("         SKIP %s: %s [%s] (not counted)"
+                      % (n, why, a.label or a.arch))
+            continue
         problems = []
         if rc not in (0, 4):
             problems.append("exit status %s" % rc)

@@ -130,14 +130,14 @@ fi
 
 [ "$MODE" = run ] && pgt-dmap before
 
-# (a) kselftests: every executable in /selftests/pgtlib and /selftests/mm
-# (memfd_secret). The output
+# (a) kselftests: every executable in /selftests/pgtlib, /selftests/mm
+# (memfd_secret) and /selftests/kvm (x86_64: guest_memfd_test). The output
 # goes to a file first so kernel messages do not interleave with the TAP.
 n=0
 # run mode: the direct map while unmapped_test holds its secretmem pages,
 # kept in a file and printed after the tests (not inside their output)
 [ "$MODE" = run ] && export UNMAPPED_TEST_HOLD_CMD="pgt-dmap secretmem-held >/tmp/dmap-held.out"
-for t in /selftests/pgtlib/* /selftests/mm/*; do
+for t in /selftests/pgtlib/* /selftests/mm/* /selftests/kvm/*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	n=$((n + 1))
 	name=$(basename "$t")

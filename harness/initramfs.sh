@@ -8,6 +8,7 @@
 #                     tools/testing/selftests/pgtlib
 #   /selftests/mm     memfd_secret (tools/testing/selftests/mm), static,
 #                     with libcap-dev's libcap.a fetched by apt-get download
+#   /selftests/kvm    x86_64: guest_memfd_test (tools/testing/selftests/kvm)
 #   /lib/modules      modules (test_vmalloc.ko) from the guest kernel build
 #   /init             harness/guest-init.sh
 #   /bin/pgt-dmap     harness/guest-dmap.sh (the direct map, from ptdump)
@@ -112,6 +113,18 @@ build_mm_selftests() {
 	echo "built mm/memfd_secret"
 }
 
+# x86_64: KVM's guest_memfd_test (the guests without KVM skip it)
+build_kvm_selftests() {
+	[ "$ARCH" = x86_64 ] || return 0
+	mkdir -p "$KSFT_OUT/kvm"
+	LDFLAGS="-static" make -C "$TREE/tools/testing/selftests/kvm" \
+		ARCH=x86 OUTPUT="$KSFT_OUT/kvm-build" \
+		KHDR_INCLUDES="-isystem $OUT/usr/include" -j"$JOBS" \
+		"$KSFT_OUT/kvm-build/guest_memfd_test"
+	cp "$KSFT_OUT/kvm-build/guest_memfd_test" "$KSFT_OUT/kvm/"
+	echo "built kvm/guest_memfd_test"
+}
+
 build_selftests() {
 	safe_rm_rf "$KSFT_OUT"
 	mkdir -p "$KSFT_OUT"
@@ -136,6 +149,7 @@ build_selftests() {
 	done
 	echo "built $n selftest binary(ies)"
 	build_mm_selftests
+	build_kvm_selftests
 }
 
 make_initramfs() {
@@ -149,15 +163,17 @@ make_initramfs() {
 	ln -s busybox "$ROOT/bin/sh"
 	cp -a "$MODROOT/lib/modules" "$ROOT/lib/"
 	find "$ROOT/lib/modules" -name 'build' -o -name 'source' | xargs -r rm -f
-	local f a
+	local f a d
 	if [ $SELFTESTS = 1 ]; then
 		for f in "$KSFT_OUT"/*; do
 			[ -f "$f" ] && [ -x "$f" ] || continue
 			cp "$f" "$ROOT/selftests/pgtlib/"
 		done
-		mkdir -p "$ROOT/selftests/mm"
-		for f in "$KSFT_OUT"/mm/*; do
-			[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$ROOT/selftests/mm/"
+		for d in mm kvm; do
+			mkdir -p "$ROOT/selftests/$d"
+			for f in "$KSFT_OUT/$d"/*; do
+				[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$ROOT/selftests/$d/"
+			done
 		done
 	fi
 	for a in ${ADD[@]+"${ADD[@]}"}; do

@@ -12,7 +12,7 @@ OUTDIR is emptied first; it must be below build/ (or a folder this script
 created outside build/ and marked with .pgtlib-harness-owned).
 The format of series.conf is documented at its top. The overlay is every
 file (tracked, or untracked and not ignored) under the top-level folders
-arch include mm lib tools Documentation, plus top-level *.patch files.
+arch include mm lib tools virt Documentation, plus top-level *.patch files.
 """
 import os
 import shutil
@@ -25,7 +25,7 @@ COVER = os.path.join(TOP, "harness", "cover-letter.txt")
 BUILD = os.path.join(TOP, "build")
 BASE = os.path.join(BUILD, "linux-base")
 OWNED_MARK = ".pgtlib-harness-owned"
-OVERLAY_DIRS = ["arch", "include", "mm", "lib", "tools", "Documentation"]
+OVERLAY_DIRS = ["arch", "include", "mm", "lib", "tools", "virt", "Documentation"]
 DEFAULT_AUTHOR = ("pgtlib developers", "pgtlib@lists.example.org")
 KVER = "6.12.117"
 
