@@ -4,8 +4,9 @@
  * allocator: the flag is offered where it can be honoured and refused
  * elsewhere, fallocate() and PUNCH_HOLE move pages to and from the
  * allocator, no page of the file can be read through the direct map, a
- * vCPU reads and writes the file's private memory, and every page comes
- * back when the VMM is killed.
+ * vCPU reads and writes the file's private memory, memcg and meminfo
+ * count the pages as without the flag, and every page comes back when
+ * the VMM is killed.
  *
  * Plain KVM ioctls, so that it builds with the other pgtlib selftests:
  * the vCPU runs a few instructions of real-mode code.
@@ -24,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "../kselftest.h"
@@ -39,6 +41,8 @@
 #define DATA_GPA	0x10000UL
 #define DATA_SIZE	0x10000UL
 #define PORT		0x10
+#define CG		"/sys/fs/cgroup/gmem_test"
+#define CHARGE_SIZE	(16UL << 20)
 
 /* value of @name in @file ("name value" lines), or -1 */
 static long read_val(const char *file, const char *name)
@@ -54,6 +58,87 @@ static long read_val(const char *file, const char *name)
 			ret = v;
 	fclose(f);
 	return ret;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* the first number in @path after @key ("" for the file's first) */
+static long read_num(const char *path, const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * What fallocate() of CHARGE_SIZE of a guest_memfd with @flags adds to
+ * the memory cgroup of this task (@mem, bytes) and to /proc/meminfo's
+ * Unevictable (@unev, kB). 0 on success.
+ */
+static int charge(int vm, uint64_t flags, long *mem, long *unev)
+{
+	long m0 = read_num(CG "/memory.current", "");
+	long u0 = read_num("/proc/meminfo", "Unevictable:");
+	int fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD,
+		       &(struct kvm_create_guest_memfd){ CHARGE_SIZE, flags });
+
+	if (fd < 0 || fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, CHARGE_SIZE))
+		return -1;
+	*mem = read_num(CG "/memory.current", "") - m0;
+	*unev = read_num("/proc/meminfo", "Unevictable:") - u0;
+	close(fd);
+	return 0;
+}
+
+/*
+ * In a memory cgroup of its own, this task's guest_memfd pages are
+ * charged with the flag as without it, and counted as Unevictable alike.
+ */
+static int memcg_test(int vm)
+{
+	long mem0 = 0, unev0 = 0, mem1 = 0, unev1 = 0;
+	char pid[32];
+	int bad;
+
+	mkdir("/sys/fs/cgroup", 0755);
+	mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	rmdir(CG);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (mkdir(CG, 0755) || write_file(CG "/cgroup.procs", pid)) {
+		ksft_print_msg("memory cgroup: %s\n", strerror(errno));
+		return -1;
+	}
+	bad = charge(vm, 0, &mem0, &unev0) ||
+	      charge(vm, GUEST_MEMFD_FLAG_NO_DIRECT_MAP, &mem1, &unev1);
+	write_file("/sys/fs/cgroup/cgroup.procs", pid);
+	rmdir(CG);
+	ksft_print_msg("memcg charge %ld / %ld bytes, Unevictable %ld / %ld kB (without / with the flag)\n",
+		       mem0, mem1, unev0, unev1);
+	if (bad || mem0 < (long)CHARGE_SIZE || mem1 < (long)CHARGE_SIZE)
+		return -1;
+	/* per-CPU LRU batches hold a few pages back from Unevictable */
+	return labs(mem1 - mem0) <= 1L << 20 && labs(unev1 - unev0) <= 1024 &&
+	       unev1 >= (long)(CHARGE_SIZE >> 10) / 2 ? 0 : -1;
 }
 
 static void drain(void)
@@ -227,7 +312,7 @@ int main(void)
 	if (vm < 0)
 		ksft_exit_skip("no software-protected VMs: %s\n",
 			       strerror(errno));
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 
 	/* 1: the flag where it can be honoured, and only there */
 	def = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -321,7 +406,11 @@ int main(void)
 	ksft_test_result(left == used0, "VMM killed: %ld pages left\n",
 			 left - used0);
 
-	/* 8: and the blocks go back to the direct map */
+	/* 8: memcg and meminfo as for guest_memfd without the flag */
+	ksft_test_result(!memcg_test(vm),
+			 "memcg charge and Unevictable as without the flag\n");
+
+	/* 9: and the blocks go back to the direct map */
 	close(vm);
 	drain();
 	left = read_val(STATS, "blocks");
