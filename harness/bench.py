@@ -27,7 +27,7 @@ import dmap
 # Workload name prefixes whose code path the series changes (a port lands:
 # add its rows here, and what its issue asks of them to port_problems()).
 # Every other row must come out at 1.00 +- noise.
-PORTED = ("secretmem:", "page_alloc:", "kmap_local_page")
+PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:")
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
@@ -133,9 +133,41 @@ def pic_split(pics, before, after):
     return a.get("s", 0) + a.get("x", 0) - b.get("s", 0) - b.get("x", 0)
 
 
-def port_problems(n, b, l, pics):
-    """What a ported row misses of its issue's limits (empty: none)."""
+def port_problems(n, b, l, pics, base):
+    """What a ported row misses of its issue's limits (empty: none);
+    @base: every row of the base kernel."""
     bad = []
+    if n.startswith("gmem:"):
+        # issue 14: guest_memfd; the base's nodmap rows are the upstream
+        # series' per-folio flag (harness/bench/gmem-perfolio.patch)
+        _, label, phase = n.split(":")
+        if label == "plain":
+            if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
+                bad.append("ratio above 1.00 + %.0f%%" % (CHECK_TOLERANCE * 100))
+            return bad
+        pre = "gmem-nodmap-"
+        if phase == "populate":
+            # no slower than the base's guest_memfd without the flag
+            ref = num(base.get("gmem:plain:populate", {}).get("instr"))
+            if ref is None or num(l["instr"]) > ref * (1 + CHECK_TOLERANCE):
+                bad.append("instructions per page above the base's without "
+                           "the flag (%s)" % ref)
+            lim = -(-int(l.get("ops", "0")) // BLOCK_PAGES) + 1
+            req = int(l.get("req", "-1"))
+            if req < 0 or req > lim:
+                bad.append("%s invalidation requests, limit %d" % (req, lim))
+            splits = pic_split(pics, pre + "before", pre + "mapped")
+            if splits is None:
+                bad.append("no direct-map pictures to count splits in")
+            elif splits > 0:
+                bad.append("%d 2M regions split, limit 0" % splits)
+        elif pre + "before" not in pics or pre + "freed" not in pics:
+            bad.append("no direct-map pictures before and after")
+        elif pics[pre + "before"][1] != pics[pre + "freed"][1]:
+            bad.append("direct map after free %s, before %s" % (
+                dmap.summary(pics[pre + "freed"][1]),
+                dmap.summary(pics[pre + "before"][1])))
+        return bad
     if n.startswith(("page_alloc:", "kmap_local_page")):
         # issue 10: free_pages_prepare() and kmap_local_page() /
         # kunmap_local() gained the allocator's static-key tests
@@ -231,7 +263,7 @@ def main():
                 failed.append(n)
         bad = []
         if PORTED and n.startswith(PORTED):
-            bad = port_problems(n, b, l, lpics)
+            bad = port_problems(n, b, l, lpics, base)
             verdict = "PORT" if not bad else "MISSED"
             problems += ["%s: %s" % (n, x) for x in bad]
         print("%-42s %10d %10d %6.3f %8s %8s %7s %7s %9s %7s" % (
@@ -250,7 +282,7 @@ def main():
     print("req: invalidation requests reaching every CPU in the whole phase "
           "(nr_tlb_remote_flush), base/pgtlib")
     for n in border:
-        if (n.startswith("secretmem:") and n.endswith(":free") and
+        if (n.startswith(("secretmem:", "gmem:")) and n.endswith(":free") and
                 any(x != "0" for x in base[n].get("dm2m", "0").split(","))):
             for kind, r in (("base", base[n]), ("pgtlib", lib[n])):
                 v = [r["dm%s" % k].split(",") for k in ("4k", "2m", "1g")]
@@ -275,6 +307,23 @@ def main():
               "pgtlib %s" % (label, sb, sl,
                              *["yes" if p[pre + "before"][1] == p[pre + "freed"][1]
                                else "no" for p in (bpics, lpics)]))
+    sb = pic_split(bpics, "gmem-nodmap-before", "gmem-nodmap-mapped")
+    sl = pic_split(lpics, "gmem-nodmap-before", "gmem-nodmap-mapped")
+    if sb is not None and sl is not None:
+        print("gmem:nodmap (base: per folio)   2M regions split while allocated "
+              "(page-table dump): base %d, pgtlib %d; layout after close as "
+              "before: base %s, pgtlib %s" % (sb, sl, *[
+                  "yes" if p["gmem-nodmap-before"][1] == p["gmem-nodmap-freed"][1]
+                  else "no" for p in (bpics, lpics)]))
+    gp, gq = "gmem:nodmap:populate", "gmem:plain:populate"
+    if gp in base and gp in lib and gq in base:
+        n = int(lib[gp].get("ops", "0"))
+        print("gmem:nodmap populate, %d MiB: invalidation requests base (per "
+              "folio) %s, pgtlib %s, limit %d; instructions per page: base "
+              "without the flag %s, base per folio %s, pgtlib %s" % (
+                  n * 4 // 1024, base[gp].get("req"), lib[gp].get("req"),
+                  -(-n // BLOCK_PAGES) + 1, base[gq]["instr"],
+                  base[gp]["instr"], lib[gp]["instr"]))
     print("port check: %d ported row(s) against their issue's limits: %s" % (
         sum(1 for r in out["rows"] if r["port_problems"] is not None and
             PORTED and r["workload"].startswith(PORTED)),

@@ -10,7 +10,14 @@
 #   mm/Makefile                + obj-y += pgtbench.o
 #   arm64 tlbflush.h           harness/bench/arm64-tlbi-count.patch: count
 #                              each completed broadcast invalidation
+#   x86 tlb.c                  harness/bench/x86-tlb-count.patch: count each
+#                              flush_tlb_kernel_range() as a request to every
+#                              CPU (6.12 counts flush_tlb_all() only)
 #   arch/arm64/Kconfig.debug   + config DEBUG_TLBFLUSH (x86 has it)
+#   base only: guest_memfd    harness/bench/gmem-perfolio.patch: the upstream
+#                              series' GUEST_MEMFD_FLAG_NO_DIRECT_MAP (a
+#                              direct-map change and a flush per folio), the
+#                              comparison for the pgtlib kernel's flag
 # The trees are hard-linked copies (cp -al; every file the bench changes is
 # copied first), rebuilt on every run; their build folders are kept
 # (build/bench/<kind>/out-$ARCH), so a second run rebuilds only what changed.
@@ -49,7 +56,8 @@ make_tree() {
 	rm -f "$t.tmp/.pgtlib-base-ok" "$t.tmp/.pgtlib-tree-ok" "$t.tmp/.pgtlib-overlay"
 	# mm/pgtbench.c, and the build hooks
 	cp "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
-	for f in mm/Makefile arch/arm64/Kconfig.debug arch/arm64/include/asm/tlbflush.h; do
+	for f in mm/Makefile arch/arm64/Kconfig.debug arch/arm64/include/asm/tlbflush.h \
+		arch/x86/mm/tlb.c; do
 		own_copy "$t.tmp/$f"
 	done
 	printf '\n# make bench (harness/bench.sh), not part of pgtlib\nobj-y += pgtbench.o\n' \
@@ -63,13 +71,30 @@ EOF
 	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
 		-i "$HARNESS/bench/arm64-tlbi-count.patch") ||
 		{ echo "arm64-tlbi-count.patch does not apply to the $kind tree"; return 1; }
+	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
+		-i "$HARNESS/bench/x86-tlb-count.patch") ||
+		{ echo "x86-tlb-count.patch does not apply to the $kind tree"; return 1; }
 	# the changed files are as new as what changed them, no newer: make
 	# rebuilds what depends on them only when the bench files change
 	touch -d "@$(newest "$src/mm/Makefile" "$HARNESS/bench.sh")" "$t.tmp/mm/Makefile" \
 		"$t.tmp/arch/arm64/Kconfig.debug"
 	touch -d "@$(newest "$src/arch/arm64/include/asm/tlbflush.h" \
 		"$HARNESS/bench/arm64-tlbi-count.patch")" "$t.tmp/arch/arm64/include/asm/tlbflush.h"
+	touch -d "@$(newest "$src/arch/x86/mm/tlb.c" \
+		"$HARNESS/bench/x86-tlb-count.patch")" "$t.tmp/arch/x86/mm/tlb.c"
 	touch -r "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
+	# the base: guest_memfd's flag the upstream way, for comparison
+	if [ "$kind" = base ]; then
+		for f in virt/kvm/guest_memfd.c include/uapi/linux/kvm.h; do
+			own_copy "$t.tmp/$f"
+		done
+		(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
+			-i "$HARNESS/bench/gmem-perfolio.patch") ||
+			{ echo "gmem-perfolio.patch does not apply to the base tree"; return 1; }
+		for f in virt/kvm/guest_memfd.c include/uapi/linux/kvm.h; do
+			touch -d "@$(newest "$src/$f" "$HARNESS/bench/gmem-perfolio.patch")" "$t.tmp/$f"
+		done
+	fi
 	mv "$t.tmp" "$t"
 	echo "$kind tree: $src + bench instrumentation"
 }
@@ -79,10 +104,13 @@ prepare_trees() {
 	make_tree pgtlib "$TREE"
 }
 
+# the secretmem / guest_memfd workload, with the pgtlib kernel's UAPI
+# headers (guest_memfd's are newer than the host's)
 build_secretmem() {
 	local cc=gcc
 	[ "$ARCH" = arm64 ] && cc=aarch64-linux-gnu-gcc
-	$cc -O2 -Wall -static -o "$BENCH/secretmem-$ARCH" "$HARNESS/bench/secretmem.c"
+	$cc -O2 -Wall -static -isystem "$BENCH/pgtlib/out-$ARCH/usr/include" \
+		-o "$BENCH/secretmem-$ARCH" "$HARNESS/bench/secretmem.c"
 }
 
 # the trees are copied under the build lock (build/linux must not change)
@@ -98,17 +126,22 @@ progress "make bench ARCH=$ARCH (logs: build/logs/, results: build/bench/)"
 mkdir -p "$BENCH"
 run_stage "bench: prepare the base and pgtlib trees" "$LOGS/bench-trees.log" \
 	flock "$LOCK" "$0" --prepare-trees-locked
-run_stage "bench: build the $ARCH secretmem workload" "$LOGS/bench-secretmem-$ARCH.log" build_secretmem
-
+# x86_64: KVM, for guest_memfd (harness/configs/kvm.config)
+frags=(--frag "$HARNESS/bench/bench.config")
+[ "$ARCH" = x86_64 ] && frags+=(--frag "$HARNESS/configs/kvm.config")
 for k in "${KINDS[@]}"; do
 	am=0
 	[ "$k" = base ] && am=1 # CONFIG_PGTLIB is not in the base's Kconfig
 	ALLOW_MISSING=$am "$HARNESS/guest-build.sh" --tree "$BENCH/$k/linux" \
 		--out "$BENCH/$k/out-$ARCH" --modroot "$BENCH/$k/modroot-$ARCH" \
-		--frag "$HARNESS/bench/bench.config" --tag " (bench $k)"
+		"${frags[@]}" --tag " (bench $k)"
 	if [ "$k" = base ] && grep -q '^CONFIG_PGTLIB=y' "$BENCH/$k/out-$ARCH/.config"; then
 		die "bench: the base kernel has CONFIG_PGTLIB=y: build/bench/base/linux is not the base"
 	fi
+done
+run_stage "bench: build the $ARCH secretmem workload" "$LOGS/bench-secretmem-$ARCH.log" build_secretmem
+
+for k in "${KINDS[@]}"; do
 	"$HARNESS/initramfs.sh" --out "$BENCH/$k/out-$ARCH" --modroot "$BENCH/$k/modroot-$ARCH" \
 		--root "$BENCH/$k/initramfs-root-$ARCH" --img "$BENCH/$k/initramfs-$ARCH.cpio.gz" \
 		--no-selftests --add "$BENCH/secretmem-$ARCH:bench/secretmem"

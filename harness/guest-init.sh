@@ -21,7 +21,8 @@
 # and /selftests/mm),
 # test_vmalloc, cpa_selftest (x86_64), and in run mode: pgtlib_stats,
 # pgtlib_bench, meminfo, vmstat, dmap:before, dmap:after. Bench mode:
-# dmap:*, bench:kernel, bench:vmalloc:<id>, bench:secretmem:<label>
+# dmap:*, bench:kernel, bench:vmalloc:<id>, bench:secretmem:<label>,
+# bench:gmem:<label>
 # (harness/bench.py reads their PGTBENCH lines).
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
@@ -98,6 +99,24 @@ if [ "$MODE" = bench ]; then
 	sed 's/^/PGTLIB-UNMAPPED fresh /' /sys/kernel/debug/unmapped_alloc/stats 2>/dev/null
 	end $rc
 	pgt-dmap secretmem-fresh-freed
+	# x86_64: 256M of a software-protected VM's guest_memfd, allocated by
+	# fallocate(), without and with GUEST_MEMFD_FLAG_NO_DIRECT_MAP (the
+	# base kernel does the flag per folio: harness/bench/gmem-perfolio.patch).
+	# On a fresh direct map, right after secretmem's: the base's flag
+	# leaves the 2M regions it touched split (the later rows compare
+	# each kernel with the limits of its issue, not with this state).
+	if [ -e /dev/kvm ]; then
+		begin bench:gmem:plain
+		/bench/secretmem --gmem 0 plain 65536
+		end $?
+		pgt-dmap gmem-nodmap-before
+		begin bench:gmem:nodmap
+		/bench/secretmem --gmem 4 nodmap 65536 "pgt-dmap gmem-nodmap-mapped"
+		rc=$?
+		sed 's/^/PGTLIB-UNMAPPED gmem /' /sys/kernel/debug/unmapped_alloc/stats 2>/dev/null
+		end $rc
+		pgt-dmap gmem-nodmap-freed
+	fi
 	# every default test_vmalloc case but align_shift_alloc_test (6), one
 	# thread, fixed order, loaded 3 times; busybox modprobe runs it twice
 	# each time (see below): harness/bench.py takes the best of the six

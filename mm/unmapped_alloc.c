@@ -15,9 +15,12 @@
  * the page back here (unmapped_page_freed()): a page outside the direct
  * map never reaches the page allocator's free lists. It is zeroed there,
  * through a per-CPU window that pgtlib maps, clears and invalidates on
- * that CPU only, so every free page in the pool is zero: __GFP_ZERO costs
- * nothing, and nothing a page held can be read once it is back in the
- * direct map. A block whose pages are all free goes back into the direct
+ * that CPU only, so nothing a page held can be read once it is back in
+ * the direct map, and a page freed by its user is zero when it is handed
+ * out again. The pages of a new block hold what they held in the direct
+ * map, which is no secret: they are zeroed through the window only when
+ * an allocation asks for __GFP_ZERO (guest_memfd clears its pages itself
+ * when it first maps them, secretmem asks). A block whose pages are all free goes back into the direct
  * map as it was (one huge leaf if it was one, and collapsing the leaf a
  * smaller block split) and to the page allocator; unmapped_cache_blocks
  * such blocks are kept for the next refill, and a shrinker releases them.
@@ -205,8 +208,11 @@ static bool unmapped_scrub(struct page *page, unsigned int nr)
 	return true;
 }
 
-/* Take 2^@order free pages, naturally aligned, from a block. */
-static struct page *unmapped_take(unsigned int order)
+/*
+ * Take 2^@order free pages, naturally aligned, from a block; *@dirty tells
+ * whether any of them is not zeroed yet.
+ */
+static struct page *unmapped_take(unsigned int order, bool *dirty)
 {
 	unsigned int nr = 1U << order;
 	struct unmapped_block *b;
@@ -224,6 +230,8 @@ static struct page *unmapped_take(unsigned int order)
 		if (idx >= size)
 			continue;
 		bitmap_set(b->used, idx, nr);
+		*dirty = find_next_bit(b->dirty, idx + nr, idx) < idx + nr;
+		bitmap_clear(b->dirty, idx, nr);
 		if (!b->nr_used)
 			unmapped_pool.nr_empty--;
 		b->nr_used += nr;
@@ -237,9 +245,9 @@ static struct page *unmapped_take(unsigned int order)
 	return page;
 }
 
-/* Return 2^@order zeroed pages at @pfn to their block @b. */
+/* Return 2^@order pages at @pfn to their block @b, zeroed unless @dirty. */
 static void unmapped_put(struct unmapped_block *b, unsigned long pfn,
-			 unsigned int order)
+			 unsigned int order, bool dirty)
 {
 	unsigned int nr = 1U << order, size = 1U << b->order;
 	bool release = false;
@@ -249,6 +257,8 @@ static void unmapped_put(struct unmapped_block *b, unsigned long pfn,
 	if (b->nr_used == size)
 		list_move(&b->list, &unmapped_pool.partial);
 	bitmap_clear(b->used, pfn - b->pfn, nr);
+	if (dirty)
+		bitmap_set(b->dirty, pfn - b->pfn, nr);
 	b->nr_used -= nr;
 	unmapped_pool.stats.pages_freed += nr;
 	if (!b->nr_used) {
@@ -267,7 +277,7 @@ static void unmapped_scrub_put(struct unmapped_block *b, struct page *page,
 	/* A page that cannot be zeroed is never handed out again. */
 	if (!unmapped_scrub(page, 1U << order))
 		return;
-	unmapped_put(b, page_to_pfn(page), order);
+	unmapped_put(b, page_to_pfn(page), order, false);
 }
 
 /**
@@ -295,8 +305,8 @@ bool __unmapped_page_freed(struct page *page, unsigned int order)
 }
 
 /*
- * Remove a new block from the direct map. Its pages are zeroed first,
- * through the direct map, while it is still there.
+ * Remove a new block from the direct map. Its pages are not zeroed: that
+ * is done through the window for the callers that ask (@b->dirty).
  */
 static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 				 unsigned int order)
@@ -306,11 +316,8 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 	unsigned long size = PAGE_SIZE << order;
 	struct pgtlib_leaf leaf;
 	struct pgtlib_txn txn;
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < 1U << order; i++)
-		clear_page(page_address(page + i));
 	ret = pgtlib_query(kernel, va, &leaf);
 	if (ret)
 		return ret;
@@ -318,6 +325,7 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 		return -EINVAL;
 	b->pfn = page_to_pfn(page);
 	b->order = order;
+	bitmap_fill(b->dirty, 1U << order);
 	b->prot = leaf.pgprot;
 	/* Put back as one leaf what was one, and collapse what we split. */
 	b->leaf = leaf.level > PGTLIB_LEVEL_PTE &&
@@ -497,8 +505,8 @@ static void unmapped_work_fn(struct work_struct *work)
 
 /**
  * unmapped_pages_alloc() - allocate pages outside the direct map
- * @gfp: allocation flags: the reclaim flags and %__GFP_ACCOUNT are
- *	honoured, the pages are always zero, and %__GFP_COMP is refused
+ * @gfp: allocation flags: the reclaim flags, %__GFP_ZERO and
+ *	%__GFP_ACCOUNT are honoured, and %__GFP_COMP is refused
  * @order: 0 to the order of a PMD-sized block
  *
  * The pages are as alloc_pages() without %__GFP_COMP returns them: the
@@ -514,23 +522,29 @@ static void unmapped_work_fn(struct work_struct *work)
  */
 struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order)
 {
+	unsigned int i, nr = 1U << order;
 	unsigned long gen;
 	struct page *page;
-	unsigned int i;
+	bool dirty;
 
 	if (!unmapped_ready || order > UNMAPPED_BLOCK_ORDER ||
 	    (gfp & __GFP_COMP))
 		return NULL;
 	for (;;) {
 		gen = READ_ONCE(unmapped_pool.generation);
-		page = unmapped_take(order);
+		page = unmapped_take(order, &dirty);
 		if (page)
 			break;
 		if (!gfpflags_allow_blocking(gfp) ||
 		    unmapped_refill(gfp, order, gen))
 			return NULL;
 	}
-	for (i = 0; i < 1U << order; i++)
+	if (dirty && (gfp & __GFP_ZERO) && !unmapped_scrub(page, nr)) {
+		unmapped_put(unmapped_block_of(page_to_pfn(page), nr),
+			     page_to_pfn(page), order, true);
+		return NULL;
+	}
+	for (i = 0; i < nr; i++)
 		set_page_private(page + i, UNMAPPED_PAGE_MARK);
 	set_page_refcounted(page);
 	if ((gfp & __GFP_ACCOUNT) && memcg_kmem_charge_page(page, gfp, order)) {

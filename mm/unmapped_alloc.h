@@ -26,6 +26,7 @@
  *	none): collapse it on restore
  * @prot: the direct map's protection of it, in PTE form
  * @used: a bit per page handed out
+ * @dirty: a bit per page not zeroed since the block left the page allocator
  * @rcu: frees it once no lookup can hold it
  */
 struct unmapped_block {
@@ -38,6 +39,7 @@ struct unmapped_block {
 	unsigned int split_level;
 	pgprot_t prot;
 	DECLARE_BITMAP(used, UNMAPPED_BLOCK_PAGES);
+	DECLARE_BITMAP(dirty, UNMAPPED_BLOCK_PAGES);
 };
 
 /**

@@ -160,6 +160,7 @@ struct ua_seen {
 	unsigned int nr;
 	int fail_order;		/* fail this order and above, or -1 */
 	bool fail_all;
+	u8 fill;		/* what a new block holds, if not 0 */
 };
 
 static struct ua_seen *ua_seen;
@@ -172,6 +173,8 @@ static struct page *ua_block_pages_stub(gfp_t gfp, unsigned int order)
 	if (s->fail_all || (s->fail_order >= 0 && order >= s->fail_order))
 		return NULL;
 	page = alloc_pages(gfp, order);
+	if (page && s->fill)
+		memset(page_address(page), s->fill, PAGE_SIZE << order);
 	if (page && s->nr < ARRAY_SIZE(s->va)) {
 		unsigned long va = (unsigned long)page_address(page);
 
@@ -301,6 +304,33 @@ static void ua_test_scrub(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, again, 1, 0));
 	put_page(again);
 	ua_free_and_check_restored(test, keep, 0);
+}
+
+/*
+ * A new block's pages keep what they held in the direct map (no secret)
+ * unless __GFP_ZERO asks for zero; a page freed by its user is zero
+ * whatever the next allocation asks.
+ */
+static void ua_test_zero_on_request(struct kunit *test)
+{
+	struct page *zeroed, *dirty, *again;
+
+	ua_seen->fill = 0x77;
+	zeroed = unmapped_pages_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	KUNIT_ASSERT_NOT_NULL(test, zeroed);
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, zeroed, 1, 0));
+	dirty = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, dirty);
+	KUNIT_EXPECT_EQ(test, ua_seen->nr, 1);
+	/* not zeroed for nothing */
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, dirty, 1, 0x77));
+	ua_fill(test, dirty, 1, 0xa5);
+	put_page(dirty);
+	again = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_PTR_EQ(test, again, dirty);
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, again, 1, 0));
+	put_page(again);
+	ua_free_and_check_restored(test, zeroed, 0);
 }
 
 /* Freed with interrupts off, a page is zeroed all the same. */
@@ -594,7 +624,9 @@ static void ua_test_stress(struct kunit *test)
 			struct page *page;
 
 			order = order < 4 ? 0 : order - 4;
-			page = unmapped_pages_alloc(GFP_KERNEL, order);
+			page = unmapped_pages_alloc(GFP_KERNEL |
+						    (op & 1023 ? 0 : __GFP_ZERO),
+						    order);
 			if (!page) {
 				fails++;
 				continue;
@@ -603,7 +635,7 @@ static void ua_test_stress(struct kunit *test)
 				if (xa_insert(&out, page_to_pfn(page) + n,
 					      xa_mk_value(op), GFP_KERNEL))
 					twice++;
-			/* now and then: zero as given, and dirty it */
+			/* now and then: zero as asked, and dirty it */
 			if (!(op & 1023)) {
 				KUNIT_EXPECT_TRUE(test,
 						  ua_all_bytes(test, page,
@@ -641,6 +673,7 @@ static void ua_test_stress(struct kunit *test)
 static struct kunit_case ua_cases[] = {
 	KUNIT_CASE(ua_test_orders),
 	KUNIT_CASE(ua_test_scrub),
+	KUNIT_CASE(ua_test_zero_on_request),
 	KUNIT_CASE(ua_test_free_irqs_off),
 	KUNIT_CASE(ua_test_kmap_local),
 	KUNIT_CASE(ua_test_fallback),

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * make bench workload: N pages of memfd_secret() faulted in, then freed.
+ * make bench workload: N pages of memfd_secret() faulted in, then freed;
+ * or (x86_64, --gmem) N pages of a software-protected VM's guest_memfd
+ * allocated with fallocate(), then freed by close().
  *
  *   secretmem LABEL NPAGES [COMMAND]
+ *   secretmem --gmem FLAGS LABEL NPAGES [COMMAND]
  *
  * COMMAND runs (through /bin/sh) while the pages are mapped: bench mode
  * of guest-init.sh passes "pgt-dmap secretmem:LABEL" to print the direct
  * map then. Prints two lines, one per phase, in pgtbench's format:
  *   PGTBENCH secretmem:LABEL:fault instr=<per page> tlb=<per page> ...
  *   PGTBENCH secretmem:LABEL:free  instr=<per page> tlb=<per page> ...
+ * (--gmem: gmem:LABEL:populate and gmem:LABEL:free; FLAGS are
+ * KVM_CREATE_GUEST_MEMFD's)
  * instr: CLOCK_MONOTONIC nanoseconds, which under QEMU -icount shift=0 are
  * instructions; tlb: the nr_tlb_* lines of /proc/vmstat; req: of those,
  * nr_tlb_remote_flush, the invalidation requests that reach every CPU
@@ -19,11 +24,15 @@
  * "echo 2 > /proc/sys/vm/drop_caches" has run the shrinkers (drained).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -133,12 +142,14 @@ static void snap_end(struct snap *s)
 	counters(s);
 }
 
+static const char *workload = "secretmem";
+
 static void report(const char *label, const char *phase, unsigned long n,
 		   struct snap *a, struct snap *b, struct snap *d0,
 		   struct snap *d1, struct snap *d2, struct snap *d3)
 {
-	printf("PGTBENCH secretmem:%s:%s instr=%llu tlb=%llu.%03llu ",
-	       label, phase, (b->ns - a->ns) / n,
+	printf("PGTBENCH %s:%s:%s instr=%llu tlb=%llu.%03llu ",
+	       workload, label, phase, (b->ns - a->ns) / n,
 	       (b->tlb - a->tlb) / n, (b->tlb - a->tlb) * 1000 / n % 1000);
 	printf("req=%llu splits=%llu tables=%ld pagetable=%lld ops=%lu ",
 	       b->req - a->req, b->splits - a->splits, b->tables - a->tables,
@@ -149,16 +160,88 @@ static void report(const char *label, const char *phase, unsigned long n,
 	       d0->dm[2], d1->dm[2], d2->dm[2], d3->dm[2]);
 }
 
+static void drain(void)
+{
+	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+
+	if (f) {
+		fputs("2\n", f);
+		fclose(f);
+	}
+}
+
+static int run_command(int argc, char **argv, int i)
+{
+	if (argc > i) {
+		fflush(stdout);
+		if (system(argv[i]))
+			fprintf(stderr, "command failed\n");
+	}
+	return 0;
+}
+
+#ifdef __x86_64__
+/* --gmem FLAGS LABEL NPAGES [COMMAND] */
+static int gmem(int argc, char **argv)
+{
+	struct kvm_create_guest_memfd g = { 0 };
+	struct snap s0, s1, s2, s3, s4;
+	unsigned long n;
+	int kvm, vm, fd;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: %s --gmem FLAGS LABEL NPAGES [COMMAND]\n",
+			argv[0]);
+		return 2;
+	}
+	workload = "gmem";
+	n = strtoul(argv[4], NULL, 0);
+	g.flags = strtoull(argv[2], NULL, 0);
+	g.size = n * 4096;
+	kvm = open("/dev/kvm", O_RDWR);
+	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (vm < 0) {
+		perror("PGTBENCH-FAIL software-protected VM");
+		return 1;
+	}
+	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &g);
+	if (fd < 0) {
+		perror("PGTBENCH-FAIL KVM_CREATE_GUEST_MEMFD");
+		return 1;
+	}
+	snap_start(&s0);
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, g.size)) {
+		perror("PGTBENCH-FAIL fallocate");
+		return 1;
+	}
+	snap_end(&s1);
+	run_command(argc, argv, 5);
+	snap_start(&s2);
+	close(fd);
+	snap_end(&s3);
+	drain();
+	counters(&s4);
+	report(argv[3], "populate", n, &s0, &s1, &s0, &s1, &s3, &s4);
+	report(argv[3], "free", n, &s2, &s3, &s0, &s1, &s3, &s4);
+	close(vm);
+	close(kvm);
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY };
 	struct snap s0, s1, s2, s3, s4;
-	FILE *f;
 	unsigned long n, i;
 	size_t size;
 	char *p;
 	int fd;
 
+#ifdef __x86_64__
+	if (argc > 1 && !strcmp(argv[1], "--gmem"))
+		return gmem(argc, argv);
+#endif
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s LABEL NPAGES [COMMAND]\n", argv[0]);
 		return 2;
@@ -186,21 +269,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		p[i * 4096] = 1;
 	snap_end(&s1);
-	if (argc > 3) {
-		fflush(stdout);
-		if (system(argv[3]))
-			fprintf(stderr, "command failed\n");
-	}
+	run_command(argc, argv, 3);
 	snap_start(&s2);
 	munmap(p, size);
 	close(fd);
 	snap_end(&s3);
 	/* what the kernel keeps only until memory is short */
-	f = fopen("/proc/sys/vm/drop_caches", "w");
-	if (f) {
-		fputs("2\n", f);
-		fclose(f);
-	}
+	drain();
 	counters(&s4);
 	report(argv[1], "fault", n, &s0, &s1, &s0, &s1, &s3, &s4);
 	report(argv[1], "free", n, &s2, &s3, &s0, &s1, &s3, &s4);

@@ -107,6 +107,7 @@ void __pgtlib_arch_flush(const struct pgtlib_range *ranges, unsigned int nr,
 		flush_tlb_all();
 		return;
 	}
-	/* One IPI for every range of the transaction. */
+	/* One IPI for every range, counted as flush_tlb_all() counts its */
+	count_vm_tlb_event(NR_TLB_REMOTE_FLUSH);
 	on_each_cpu(pgtlib_x86_flush_ranges, &f, 1);
 }
