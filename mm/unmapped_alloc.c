@@ -20,10 +20,11 @@
  * out again. The pages of a new block hold what they held in the direct
  * map, which is no secret: they are zeroed through the window only when
  * an allocation asks for __GFP_ZERO (guest_memfd clears its pages itself
- * when it first maps them, secretmem asks). A block whose pages are all free goes back into the direct
- * map as it was (one huge leaf if it was one, and collapsing the leaf a
- * smaller block split) and to the page allocator; unmapped_cache_blocks
- * such blocks are kept for the next refill, and a shrinker releases them.
+ * when it first maps them, secretmem asks). A block whose pages are all
+ * free goes back into the direct map as it was (one huge leaf if it was
+ * one, and collapsing the leaf a smaller block split) and to the page
+ * allocator; unmapped_cache_blocks such blocks are kept for the next
+ * refill, and a shrinker releases them.
  *
  * Locking: unmapped_pool.lock (interrupt safe) guards the lists, the
  * bitmaps and the counters; unmapped_pool.mutex serialises the refills and

@@ -132,7 +132,7 @@ static int memcg_test(int vm)
 	      charge(vm, GUEST_MEMFD_FLAG_NO_DIRECT_MAP, &mem1, &unev1);
 	write_file("/sys/fs/cgroup/cgroup.procs", pid);
 	rmdir(CG);
-	ksft_print_msg("memcg charge %ld / %ld bytes, Unevictable %ld / %ld kB (without / with the flag)\n",
+	ksft_print_msg("without / with the flag: memcg %ld / %ld B, Unevictable %ld / %ld kB\n",
 		       mem0, mem1, unev0, unev1);
 	if (bad || mem0 < (long)CHARGE_SIZE || mem1 < (long)CHARGE_SIZE)
 		return -1;
