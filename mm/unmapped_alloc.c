@@ -17,14 +17,15 @@
  * through a per-CPU window that pgtlib maps, clears and invalidates on
  * that CPU only, so nothing a page held can be read once it is back in
  * the direct map, and a page freed by its user is zero when it is handed
- * out again. The pages of a new block hold what they held in the direct
- * map, which is no secret: they are zeroed through the window only when
- * an allocation asks for __GFP_ZERO (guest_memfd clears its pages itself
- * when it first maps them, secretmem asks). A block whose pages are all
- * free goes back into the direct map as it was (one huge leaf if it was
- * one, and collapsing the leaf a smaller block split) and to the page
- * allocator; unmapped_cache_blocks such blocks are kept for the next
- * refill, and a shrinker releases them.
+ * out again. A block taken for an allocation with __GFP_ZERO (secretmem)
+ * is zeroed whole through the direct map before it is removed; one taken
+ * without (guest_memfd, which clears a page when the guest first uses
+ * it) keeps what the direct map showed, which is no secret, and a page of
+ * it is zeroed through the window only if an allocation with __GFP_ZERO
+ * gets it. A block whose pages are all free goes back into the direct map
+ * as it was (one huge leaf if it was one, and collapsing the leaf a
+ * smaller block split) and to the page allocator; unmapped_cache_blocks
+ * such blocks are kept for the next refill, and a shrinker releases them.
  *
  * Locking: unmapped_pool.lock (interrupt safe) guards the lists, the
  * bitmaps and the counters; unmapped_pool.mutex serialises the refills and
@@ -306,19 +307,24 @@ bool __unmapped_page_freed(struct page *page, unsigned int order)
 }
 
 /*
- * Remove a new block from the direct map. Its pages are not zeroed: that
- * is done through the window for the callers that ask (@b->dirty).
+ * Remove a new block from the direct map. With @zero, its pages are zeroed
+ * first, through the direct map while it is still there (cheaper than one
+ * by one through the window); else they are left as they are, and zeroed
+ * through the window only for the callers that ask (@b->dirty).
  */
 static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
-				 unsigned int order)
+				 unsigned int order, bool zero)
 {
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	unsigned long va = (unsigned long)page_address(page);
 	unsigned long size = PAGE_SIZE << order;
 	struct pgtlib_leaf leaf;
 	struct pgtlib_txn txn;
+	unsigned int i;
 	int ret;
 
+	for (i = 0; zero && i < 1U << order; i++)
+		clear_page(page_address(page + i));
 	ret = pgtlib_query(kernel, va, &leaf);
 	if (ret)
 		return ret;
@@ -326,7 +332,8 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 		return -EINVAL;
 	b->pfn = page_to_pfn(page);
 	b->order = order;
-	bitmap_fill(b->dirty, 1U << order);
+	if (!zero)
+		bitmap_fill(b->dirty, 1U << order);
 	b->prot = leaf.pgprot;
 	/* Put back as one leaf what was one, and collapse what we split. */
 	b->leaf = leaf.level > PGTLIB_LEVEL_PTE &&
@@ -390,7 +397,8 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 					    bgfp, o);
 	if (!page)
 		goto out;
-	ret = unmapped_block_remove(b, page, o);
+	/* a block is zeroed whole for a user that wants zeroed pages */
+	ret = unmapped_block_remove(b, page, o, gfp & __GFP_ZERO);
 	if (ret) {
 		__free_pages(page, o);
 		goto out;

@@ -307,23 +307,24 @@ static void ua_test_scrub(struct kunit *test)
 }
 
 /*
- * A new block's pages keep what they held in the direct map (no secret)
- * unless __GFP_ZERO asks for zero; a page freed by its user is zero
+ * A block taken without __GFP_ZERO keeps what its pages held in the direct
+ * map (no secret), and a page of it is zeroed for __GFP_ZERO only; a block
+ * taken for __GFP_ZERO is zeroed whole; a page freed by its user is zero
  * whatever the next allocation asks.
  */
 static void ua_test_zero_on_request(struct kunit *test)
 {
-	struct page *zeroed, *dirty, *again;
+	struct page *dirty, *zeroed, *again, *whole, *next;
 
 	ua_seen->fill = 0x77;
-	zeroed = unmapped_pages_alloc(GFP_KERNEL | __GFP_ZERO, 0);
-	KUNIT_ASSERT_NOT_NULL(test, zeroed);
-	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, zeroed, 1, 0));
 	dirty = unmapped_pages_alloc(GFP_KERNEL, 0);
 	KUNIT_ASSERT_NOT_NULL(test, dirty);
-	KUNIT_EXPECT_EQ(test, ua_seen->nr, 1);
 	/* not zeroed for nothing */
 	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, dirty, 1, 0x77));
+	zeroed = unmapped_pages_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	KUNIT_ASSERT_NOT_NULL(test, zeroed);
+	KUNIT_EXPECT_EQ(test, ua_seen->nr, 1);
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, zeroed, 1, 0));
 	ua_fill(test, dirty, 1, 0xa5);
 	put_page(dirty);
 	again = unmapped_pages_alloc(GFP_KERNEL, 0);
@@ -331,6 +332,16 @@ static void ua_test_zero_on_request(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, again, 1, 0));
 	put_page(again);
 	ua_free_and_check_restored(test, zeroed, 0);
+
+	whole = unmapped_pages_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	next = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, next);
+	KUNIT_EXPECT_EQ(test, ua_seen->nr, 2);
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, whole, 1, 0));
+	KUNIT_EXPECT_TRUE(test, ua_all_bytes(test, next, 1, 0));
+	put_page(next);
+	ua_free_and_check_restored(test, whole, 0);
 }
 
 /* Freed with interrupts off, a page is zeroed all the same. */

@@ -5,8 +5,8 @@
  * elsewhere, fallocate() and PUNCH_HOLE move pages to and from the
  * allocator, no page of the file can be read through the direct map, a
  * vCPU reads and writes the file's private memory, memcg and meminfo
- * count the pages as without the flag, and every page comes back when
- * the VMM is killed.
+ * count the pages as without the flag, an injected allocation failure
+ * gives ENOMEM, and every page comes back when the VMM is killed.
  *
  * Plain KVM ioctls, so that it builds with the other pgtlib selftests:
  * the vCPU runs a few instructions of real-mode code.
@@ -43,6 +43,7 @@
 #define PORT		0x10
 #define CG		"/sys/fs/cgroup/gmem_test"
 #define CHARGE_SIZE	(16UL << 20)
+#define FAIL		"/sys/kernel/debug/fail_page_alloc/"
 
 /* value of @name in @file ("name value" lines), or -1 */
 static long read_val(const char *file, const char *name)
@@ -156,6 +157,46 @@ static int create_gmem(int vm, uint64_t size, uint64_t flags)
 	struct kvm_create_guest_memfd g = { .size = size, .flags = flags };
 
 	return ioctl(vm, KVM_CREATE_GUEST_MEMFD, &g);
+}
+
+/*
+ * A child fails every page allocation it makes (fail_page_alloc, this
+ * task only): its fallocate() of a no-direct-map guest_memfd must fail
+ * with ENOMEM. 1 if it did, 0 if not, -1 without fault injection.
+ */
+static int enomem_test(int vm)
+{
+	static const char * const knobs[][2] = {
+		{ "task-filter", "Y" }, { "ignore-gfp-wait", "N" },
+		{ "ignore-gfp-highmem", "N" }, { "min-order", "0" },
+		{ "verbose", "0" }, { "interval", "1" }, { "times", "-1" },
+		{ "probability", "100" },
+	};
+	char path[128];
+	int status, gmem;
+	unsigned int i;
+	pid_t pid;
+
+	if (access(FAIL "probability", W_OK))
+		return -1;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), FAIL "%s", knobs[i][0]);
+		if (write_file(path, knobs[i][1]))
+			return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		gmem = create_gmem(vm, GMEM_SIZE, GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+		if (gmem < 0 || write_file("/proc/self/make-it-fail", "1"))
+			_exit(2);
+		if (!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, GMEM_SIZE) ||
+		    errno != ENOMEM)
+			_exit(1);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	write_file(FAIL "probability", "0");
+	return pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
 /* pages_used back at @used within a few seconds (frees may be deferred) */
@@ -312,7 +353,7 @@ int main(void)
 	if (vm < 0)
 		ksft_exit_skip("no software-protected VMs: %s\n",
 			       strerror(errno));
-	ksft_set_plan(9);
+	ksft_set_plan(10);
 
 	/* 1: the flag where it can be honoured, and only there */
 	def = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -410,7 +451,22 @@ int main(void)
 	ksft_test_result(!memcg_test(vm),
 			 "memcg charge and Unevictable as without the flag\n");
 
-	/* 9: and the blocks go back to the direct map */
+	/*
+	 * 9: allocation failure, injected: ENOMEM, and every page the
+	 * failed call took comes back when the file is closed
+	 */
+	drain();
+	bad = enomem_test(vm);
+	if (bad < 0) {
+		ksft_test_result_skip("no fail_page_alloc to inject failures\n");
+	} else {
+		left = wait_used(used0);
+		ksft_test_result(bad == 1 && left == used0,
+				 "injected allocation failure: ENOMEM, %ld pages left\n",
+				 left - used0);
+	}
+
+	/* 10: and the blocks go back to the direct map */
 	close(vm);
 	drain();
 	left = read_val(STATS, "blocks");
