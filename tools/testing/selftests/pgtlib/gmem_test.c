@@ -160,9 +160,10 @@ static int create_gmem(int vm, uint64_t size, uint64_t flags)
 }
 
 /*
- * A child fails every page allocation it makes (fail_page_alloc, this
- * task only): its fallocate() of a no-direct-map guest_memfd must fail
- * with ENOMEM. 1 if it did, 0 if not, -1 without fault injection.
+ * A child fails every page allocation it makes (fail_page_alloc, that task
+ * only): its fallocate() of a no-direct-map guest_memfd must fail with
+ * ENOMEM. (The file is the parent's: KVM refuses a VM's ioctls from
+ * another process.) 1 if it did, 0 if not, -1 without fault injection.
  */
 static int enomem_test(int vm)
 {
@@ -179,27 +180,37 @@ static int enomem_test(int vm)
 
 	if (access(FAIL "probability", W_OK))
 		return -1;
+	gmem = create_gmem(vm, GMEM_SIZE, GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+	if (gmem < 0)
+		return 0;
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		snprintf(path, sizeof(path), FAIL "%s", knobs[i][0]);
-		if (write_file(path, knobs[i][1]))
+		if (write_file(path, knobs[i][1])) {
+			close(gmem);
 			return -1;
+		}
 	}
 	pid = fork();
 	if (!pid) {
-		gmem = create_gmem(vm, GMEM_SIZE, GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
-		if (gmem < 0 || write_file("/proc/self/make-it-fail", "1"))
+		if (write_file("/proc/self/make-it-fail", "1"))
 			_exit(2);
-		if (!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, GMEM_SIZE) ||
-		    errno != ENOMEM)
+		if (!fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, GMEM_SIZE))
 			_exit(1);
-		_exit(0);
+		_exit(errno == ENOMEM ? 0 : 3);
 	}
 	waitpid(pid, &status, 0);
 	write_file(FAIL "probability", "0");
+	close(gmem);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ksft_print_msg("child: status %#x (1: fallocate succeeded, 2: setup, 3: not ENOMEM)\n",
+			       status);
 	return pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
-/* pages_used back at @used within a few seconds (frees may be deferred) */
+/*
+ * pages_used back at @used within a few seconds: a truncated folio may
+ * still sit in a CPU's LRU batch, which drop_caches=1 drains on every CPU
+ */
 static long wait_used(long used)
 {
 	long now = -1;
@@ -209,6 +220,7 @@ static long wait_used(long used)
 		now = read_val(STATS, "pages_used");
 		if (now == used)
 			break;
+		write_file("/proc/sys/vm/drop_caches", "1");
 		usleep(50000);
 	}
 	return now;
