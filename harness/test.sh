@@ -2,7 +2,8 @@
 # `make test` (and .ci/run): deps -> environment safety (envsafety.sh) ->
 # tree -> static checks -> KUnit x86_64 -> KUnit arm64 -> for x86_64 and
 # arm64: test guest kernel (configs/test.config: PROVE_LOCKING,
-# DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC; x86_64 also configs/kvm.config)
+# DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC; x86_64 also configs/kvm.config and
+# configs/fault-injection.config)
 # + initramfs + boot in test mode; the
 # x86_64 guest boots twice, the second time with debug_pagealloc=on.
 # Every check is counted in build/logs/results.tsv; a failing check does
@@ -70,8 +71,9 @@ step "kunit arm64" env ARCH=arm64 "$HARNESS/kunit.sh"
 # second time with debug_pagealloc=on.
 guest_test() {
 	local a=$1 o=$BUILD/out-guest-$1-test kvm=()
-	# x86_64: KVM for guest_memfd (configs/kvm.config)
-	[ "$a" = x86_64 ] && kvm=(--frag "$HARNESS/configs/kvm.config")
+	# x86_64: KVM for guest_memfd, and fail_page_alloc for gmem_test
+	[ "$a" = x86_64 ] && kvm=(--frag "$HARNESS/configs/kvm.config"
+		--frag "$HARNESS/configs/fault-injection.config")
 	step "$a guest kernel build" env ARCH="$a" "$HARNESS/guest-build.sh" \
 		--out "$o" --modroot "$BUILD/modroot-$a-test" \
 		--frag "$HARNESS/configs/test.config" "${kvm[@]}" --tag " (test)"
