@@ -183,7 +183,7 @@ static int enomem_test(int vm)
 	gmem = create_gmem(vm, GMEM_SIZE, GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
 	if (gmem < 0)
 		return 0;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		snprintf(path, sizeof(path), FAIL "%s", knobs[i][0]);
 		if (write_file(path, knobs[i][1])) {
 			close(gmem);
@@ -202,7 +202,7 @@ static int enomem_test(int vm)
 	write_file(FAIL "probability", "0");
 	close(gmem);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		ksft_print_msg("child: status %#x (1: fallocate succeeded, 2: setup, 3: not ENOMEM)\n",
+		ksft_print_msg("child: status %#x (1: no failure, 2: setup, 3: not ENOMEM)\n",
 			       status);
 	return pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
