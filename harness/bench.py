@@ -133,6 +133,29 @@ def pic_split(pics, before, after):
     return a.get("s", 0) + a.get("x", 0) - b.get("s", 0) - b.get("x", 0)
 
 
+def unmapped_problems(l, pics, pre, phase, req_lim, split_lim):
+    """An unmapped-allocator row's limits: requests and splits while the
+    pages are held ("fault"/"populate"), the layout once they are freed
+    (direct-map pictures pre + before/mapped/freed)."""
+    bad = []
+    if phase in ("fault", "populate"):
+        req = int(l.get("req", "-1"))
+        if req < 0 or req > req_lim:
+            bad.append("%s invalidation requests, limit %d" % (req, req_lim))
+        splits = pic_split(pics, pre + "before", pre + "mapped")
+        if splits is None:
+            bad.append("no direct-map pictures to count splits in")
+        elif splits > split_lim:
+            bad.append("%d 2M regions split, limit %d" % (splits, split_lim))
+    elif pre + "before" not in pics or pre + "freed" not in pics:
+        bad.append("no direct-map pictures before and after")
+    elif pics[pre + "before"][1] != pics[pre + "freed"][1]:
+        bad.append("direct map after free %s, before %s" % (
+            dmap.summary(pics[pre + "freed"][1]),
+            dmap.summary(pics[pre + "before"][1])))
+    return bad
+
+
 def port_problems(n, b, l, pics, base):
     """What a ported row misses of its issue's limits (empty: none);
     @base: every row of the base kernel."""
@@ -145,29 +168,15 @@ def port_problems(n, b, l, pics, base):
             if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
                 bad.append("ratio above 1.00 + %.0f%%" % (CHECK_TOLERANCE * 100))
             return bad
-        pre = "gmem-nodmap-"
         if phase == "populate":
             # no slower than the base's guest_memfd without the flag
             ref = num(base.get("gmem:plain:populate", {}).get("instr"))
             if ref is None or num(l["instr"]) > ref * (1 + CHECK_TOLERANCE):
                 bad.append("instructions per page above the base's without "
                            "the flag (%s)" % ref)
-            lim = -(-int(l.get("ops", "0")) // BLOCK_PAGES) + 1
-            req = int(l.get("req", "-1"))
-            if req < 0 or req > lim:
-                bad.append("%s invalidation requests, limit %d" % (req, lim))
-            splits = pic_split(pics, pre + "before", pre + "mapped")
-            if splits is None:
-                bad.append("no direct-map pictures to count splits in")
-            elif splits > 0:
-                bad.append("%d 2M regions split, limit 0" % splits)
-        elif pre + "before" not in pics or pre + "freed" not in pics:
-            bad.append("no direct-map pictures before and after")
-        elif pics[pre + "before"][1] != pics[pre + "freed"][1]:
-            bad.append("direct map after free %s, before %s" % (
-                dmap.summary(pics[pre + "freed"][1]),
-                dmap.summary(pics[pre + "before"][1])))
-        return bad
+        blocks = -(-int(l.get("ops", "0")) // BLOCK_PAGES)
+        return bad + unmapped_problems(l, pics, "gmem-nodmap-", phase,
+                                       blocks + 1, 0)
     if n.startswith(("page_alloc:", "kmap_local_page")):
         # issue 10: free_pages_prepare() and kmap_local_page() /
         # kunmap_local() gained the allocator's static-key tests
@@ -180,28 +189,14 @@ def port_problems(n, b, l, pics, base):
         _, label, phase = n.split(":")
         if label == "warm":
             return bad      # the first use since boot: a figure, no limit
-        pre = "secretmem-%s-" % label
         blocks = -(-int(l.get("ops", "0")) // BLOCK_PAGES)
-        if phase == "fault":
-            if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
-                bad.append("instructions per fault above the base's")
-            req = int(l.get("req", "-1"))
-            lim = blocks + 1 if label == "fresh" else 2 * blocks
-            if req < 0 or req > lim:
-                bad.append("%s invalidation requests, limit %d" % (req, lim))
-            splits = pic_split(pics, pre + "before", pre + "mapped")
-            slim = 0 if label == "fresh" else blocks
-            if splits is None:
-                bad.append("no direct-map pictures to count splits in")
-            elif splits > slim:
-                bad.append("%d 2M regions split, limit %d" % (splits, slim))
-        elif phase == "free":
-            if pre + "before" not in pics or pre + "freed" not in pics:
-                bad.append("no direct-map pictures before and after")
-            elif pics[pre + "before"][1] != pics[pre + "freed"][1]:
-                bad.append("direct map after free %s, before %s" % (
-                    dmap.summary(pics[pre + "freed"][1]),
-                    dmap.summary(pics[pre + "before"][1])))
+        if phase == "fault" and \
+                num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
+            bad.append("instructions per fault above the base's")
+        fresh = label == "fresh"
+        bad += unmapped_problems(l, pics, "secretmem-%s-" % label, phase,
+                                 blocks + 1 if fresh else 2 * blocks,
+                                 0 if fresh else blocks)
     return bad
 
 
