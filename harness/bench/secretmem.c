@@ -182,7 +182,7 @@ static int run_command(int argc, char **argv, int i)
 
 #ifdef __x86_64__
 /* --gmem FLAGS LABEL NPAGES [COMMAND] */
-static int gmem(int argc, char **argv)
+static int gmem_bench(int argc, char **argv)
 {
 	struct kvm_create_guest_memfd g = { 0 };
 	struct snap s0, s1, s2, s3, s4;
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 
 #ifdef __x86_64__
 	if (argc > 1 && !strcmp(argv[1], "--gmem"))
-		return gmem(argc, argv);
+		return gmem_bench(argc, argv);
 #endif
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s LABEL NPAGES [COMMAND]\n", argv[0]);
