@@ -105,7 +105,9 @@ def parse(path, kind):
         loops = int(summ[0].group(5))
         usec = min(int(m.group(6)) for m in summ)
         runs = len(summ)
-        key = "test_vmalloc:" + summ[0].group(1)
+        # bench:vmalloc:<id>[:<variant>] (":huge": use_huge=1 nr_pages=512)
+        variant = name.split(":")[3:]
+        key = "test_vmalloc:" + summ[0].group(1) + "".join(":" + v for v in variant)
         rows[key] = {
             "instr": str(usec * 1000 // loops),
             "tlb": "%.3f" % (int(vma[0]["tlb"]) / (runs * loops)),

@@ -16,6 +16,7 @@ Counted checks (each printed as PASS/FAIL, appended to FILE as
                               "NOT PASSED" / CPA error lines (x86_64 only)
   test_vmalloc:<test> <arch>  per enabled test: a "Summary:" line per worker
                               with failed: 0 and passed > 0
+  test_vmalloc:huge <arch>    the same for the huge-page run (use_huge=1)
   kselftest:<bin>:<n> <arch>  per TAP case: "ok" passes, "not ok" fails,
                               "ok ... # SKIP" is reported but not counted;
                               plus one check per binary for plan/exit status
@@ -188,7 +189,7 @@ def main():
         c.rec(False, "test_vmalloc", "module not in the initramfs")
     else:
         summ = {}
-        for l in lines:
+        for l in sections.get("test_vmalloc", lines):
             m = SUMMARY.search(l)
             if m:
                 summ.setdefault(m.group(1), []).append(
@@ -204,6 +205,14 @@ def main():
             det = ", ".join("passed %d failed %d avg %dus" % x for x in r) or \
                 "no Summary line"
             c.rec(ok, "test_vmalloc:" + name, "" if ok else det)
+        # the huge-page run: fix_size_alloc_test with vmalloc_huge()
+        r = [(int(m.group(2)), int(m.group(3)))
+             for m in map(SUMMARY.search, sections.get("test_vmalloc_huge", []))
+             if m and m.group(1) == "fix_size_alloc_test"]
+        ok = (len(r) > 0 and len(r) % VMALLOC_THREADS == 0 and
+              all(p > 0 and f == 0 for p, f in r))
+        c.rec(ok, "test_vmalloc:huge", "" if ok else
+              ", ".join("passed %d failed %d" % x for x in r) or "no Summary line")
 
     # kselftests (TAP)
     ks = [n for n in sections if n.startswith("kselftest:")]

@@ -133,6 +133,17 @@ if [ "$MODE" = bench ]; then
 		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
+	# huge vmalloc: fix_size_alloc_test with vmalloc_huge() of 2M
+	begin bench:vmalloc:0:huge
+	t0=$(tlb_events)
+	p0=$(pt_tables)
+	for r in 1 2 3; do
+		modprobe test_vmalloc run_test_mask=1 nr_threads=1 use_huge=1 \
+			nr_pages=512 test_loop_count="$VMALLOC_LOOPS" \
+			test_repeat_count=1
+	done
+	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+	end 0
 	echo 1 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap secretmem-aged-before
 	begin bench:secretmem:aged
@@ -177,6 +188,12 @@ if modinfo test_vmalloc >/dev/null 2>&1; then
 	begin test_vmalloc
 	modprobe test_vmalloc run_test_mask=1983 nr_threads=2 \
 		test_loop_count="$VMALLOC_LOOPS" test_repeat_count=1
+	end $?
+	# huge vmalloc (PMD leaves): fix_size_alloc_test with vmalloc_huge()
+	begin test_vmalloc_huge
+	modprobe test_vmalloc run_test_mask=1 nr_threads=2 use_huge=1 \
+		nr_pages=512 test_loop_count=$((VMALLOC_LOOPS / 10 + 1)) \
+		test_repeat_count=1
 	end $?
 else
 	echo "PGTLIB-STAGE skip test_vmalloc module not found"

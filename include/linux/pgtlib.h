@@ -63,6 +63,7 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/gfp_types.h>
+#include <linux/init.h>
 #include <linux/list.h>
 
 struct page;
@@ -85,6 +86,9 @@ struct page;
 /* pgtlib_map() and pgtlib_map_pages() flags */
 #define PGTLIB_MAP_BASE_PAGES	BIT(0)	/* PTEs only, no contiguous hint */
 #define PGTLIB_MAP_REPLACE	BIT(1)	/* replace leaves already there */
+#define PGTLIB_MAP_NO_CONT	BIT(2)	/* no contiguous hint */
+#define PGTLIB_MAP_MAX_PMD	BIT(3)	/* no leaf larger than a PMD */
+#define PGTLIB_MAP_CALLER_MEMTYPE BIT(4) /* memory type is the caller's care */
 
 /* pgtlib_space_create() flags */
 #define PGTLIB_SPACE_LIVE	BIT(0)	/* the CPU may load it: flush on change */
@@ -253,6 +257,7 @@ unsigned long pgtlib_level_size(unsigned int level);
 bool pgtlib_level_has_leaf(unsigned int level);
 
 struct pgtlib_space *pgtlib_kernel_space(void);
+void __init pgtlib_kernel_space_init(void);
 struct pgtlib_space *pgtlib_space_create(unsigned long start,
 					 unsigned long end,
 					 unsigned int flags, gfp_t gfp);
@@ -319,6 +324,12 @@ void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		      unsigned long size);
 
 void pgtlib_global_stats(struct pgtlib_stats *stats);
+
+#else /* !CONFIG_PGTLIB */
+
+static inline void pgtlib_kernel_space_init(void)
+{
+}
 
 #endif /* CONFIG_PGTLIB */
 

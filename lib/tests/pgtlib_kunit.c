@@ -439,6 +439,18 @@ static void pgtlib_test_map_pud(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages_unmapped, SZ_1G >> PAGE_SHIFT);
 	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
 	PT_EXPECT_HOLE(test, s, va + SZ_512M);
+
+	/* No leaf above a PMD (vmalloc's max_page_shift): 2M leaves. */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RX,
+				     PGTLIB_MAP_MAX_PMD, NULL), 0);
+	level = min_t(unsigned int, level, PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va, PT_PHYS, PT_RX, level);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M + 7 * PAGE_SIZE,
+		       PT_PHYS + SZ_512M + 7 * PAGE_SIZE, PT_RX, level);
+	w = pt_walk(test, s, va, va + SZ_1G);
+	KUNIT_EXPECT_EQ(test, w->n, SZ_1G / pgtlib_level_size(level));
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, va, SZ_1G, NULL), 0);
+	PT_EXPECT_HOLE(test, s, va);
 }
 
 /* Top-level holes are reported once each; nothing is allocated to walk. */
@@ -1610,6 +1622,22 @@ static void pgtlib_test_kernel_map_prot(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PAGE_SIZE, NULL), 0);
 		KUNIT_EXPECT_EQ(test, pt_unmap(kernel, hva, PMD_SIZE, NULL), 0);
 	}
+
+	/*
+	 * Unless the caller keeps the memory-type rules, as vmalloc's
+	 * callers do (nothing reads through this alias).
+	 */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
+				pgprot_writecombine(PAGE_KERNEL),
+				PGTLIB_MAP_CALLER_MEMTYPE), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(page),
+				     pgprot_writecombine(PAGE_KERNEL))));
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PAGE_SIZE, NULL), 0);
 
 	pgtlib_txn_begin(&txn, kernel, 0);
 	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
@@ -3137,7 +3165,9 @@ static const struct pt_err_case pt_err_cases[] = {
 	{ "map_prot_nocache_wc", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
 	  PT_RO | PT_CACHE, 0, 0, false, -EINVAL },
 	{ "map_flags_unknown", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P, PAGE_SIZE,
-	  PT_RW, 0, BIT(2), false, -EINVAL },
+	  PT_RW, 0, BIT(5), false, -EINVAL },
+	{ "map_flag_memtype_not_raw", PT_ERR_MAP, PT_AT_WIN, SZ_8M, PT_P,
+	  PAGE_SIZE, PT_RW, 0, PGTLIB_MAP_CALLER_MEMTYPE, false, -EINVAL },
 	{ "map_into_2m_leaf", PT_ERR_MAP, PT_AT_WIN, -SZ_2M, PT_P, SZ_4M, PT_RW,
 	  0, 0, false, -EEXIST },
 	{ "map_onto_pte", PT_ERR_MAP, PT_AT_WIN, SZ_2M, PT_P, 3 * PAGE_SIZE,
@@ -3150,6 +3180,8 @@ static const struct pt_err_case pt_err_cases[] = {
 	  0, false, -EINVAL },
 	{ "map_pages_flag_base", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2, PT_RW,
 	  0, PGTLIB_MAP_BASE_PAGES, false, -EINVAL },
+	{ "map_pages_flag_max_pmd", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2,
+	  PT_RW, 0, PGTLIB_MAP_MAX_PMD, false, -EINVAL },
 	{ "map_pages_no_read", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M, 0, 2,
 	  PGTLIB_PROT_EXEC, 0, 0, false, -EINVAL },
 	{ "map_pages_misaligned", PT_ERR_MAP_PAGES, PT_AT_WIN, SZ_8M + 8, 0, 2,
@@ -3353,6 +3385,19 @@ static void pgtlib_test_cont_map(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, base, cont), 0);
 	PT_EXPECT_LEAF(test, s, base + cont - PAGE_SIZE,
 		       PT_PHYS + cont - PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
+
+	/* or for no hint (as vmalloc does), 2M leaves still allowed */
+	KUNIT_ASSERT_EQ(test, pt_map(s, base + cont, PT_PHYS, cont, PT_RW,
+				     PGTLIB_MAP_NO_CONT, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(s, base + cont, cont), 0);
+	PT_EXPECT_LEAF(test, s, base + 2 * cont - PAGE_SIZE,
+		       PT_PHYS + cont - PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
+	base = ALIGN(base + 2 * cont, PMD_SIZE);
+	KUNIT_ASSERT_EQ(test, pt_map(s, base, PT_PHYS, PMD_SIZE, PT_RW,
+				     PGTLIB_MAP_NO_CONT, NULL), 0);
+	PT_EXPECT_LEAF(test, s, base + cont, PT_PHYS + cont, PT_RW,
+		       pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD) ?
+		       PGTLIB_LEVEL_PMD : PGTLIB_LEVEL_PTE);
 }
 
 /*

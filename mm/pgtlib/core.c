@@ -24,7 +24,19 @@
 /* Spare table pages a space keeps beyond those reserved for callers. */
 #define PGTLIB_SPARE_CACHE	16
 
-static struct pgtlib_space pgtlib_kernel;
+/*
+ * Usable from the first vmalloc() and ioremap(), before any initcall; only
+ * @start waits for pgtlib_kernel_space_init() (x86's PAGE_OFFSET is set at
+ * boot).
+ */
+static struct pgtlib_space pgtlib_kernel = {
+	.pgd = swapper_pg_dir,
+	.end = -PAGE_SIZE,
+	.flags = PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL,
+	.lock = &init_mm.page_table_lock,
+	.spare = LIST_HEAD_INIT(pgtlib_kernel.spare),
+	.reservations = LIST_HEAD_INIT(pgtlib_kernel.reservations),
+};
 
 /* See pgtlib_count(); per CPU so that counting stays cheap. */
 DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
@@ -398,18 +410,25 @@ struct pgtlib_space *pgtlib_kernel_space(void)
 }
 EXPORT_SYMBOL_GPL(pgtlib_kernel_space);
 
+/**
+ * pgtlib_kernel_space_init() - set up the kernel space at boot
+ *
+ * Called from vmalloc_init(), before the first vmalloc() or ioremap():
+ * from then on pgtlib_kernel_space() covers the kernel's half of the
+ * address space.
+ */
+void __init pgtlib_kernel_space_init(void)
+{
+	BUILD_BUG_ON(PTRS_PER_PGD > PGTLIB_MAX_PGDS);
+	WARN_ON_ONCE(pgtlib_kernel.pgd != init_mm.pgd);
+	pgtlib_kernel.start = PAGE_OFFSET;
+}
+
+/* For kernels whose vmalloc does not call it. */
 static int __init pgtlib_init(void)
 {
-	struct pgtlib_space *space = &pgtlib_kernel;
-
-	BUILD_BUG_ON(PTRS_PER_PGD > PGTLIB_MAX_PGDS);
-	space->pgd = init_mm.pgd;
-	space->start = PAGE_OFFSET;
-	space->end = -PAGE_SIZE;
-	space->flags = PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL;
-	space->lock = &init_mm.page_table_lock;
-	INIT_LIST_HEAD(&space->spare);
-	INIT_LIST_HEAD(&space->reservations);
+	if (!pgtlib_kernel.start)
+		pgtlib_kernel_space_init();
 	return 0;
 }
 core_initcall(pgtlib_init);

@@ -83,6 +83,8 @@ static bool pgtlib_op_can_leaf(struct pgtlib_op *op, unsigned int level,
 	/* pgtlib_map_pages() always asks for base pages. */
 	if (op->flags & PGTLIB_MAP_BASE_PAGES)
 		return false;
+	if ((op->flags & PGTLIB_MAP_MAX_PMD) && level > PGTLIB_LEVEL_PMD)
+		return false;
 	if (next - addr != size || !__pgtlib_level_has_leaf(level))
 		return false;
 	phys = op->phys + (addr - op->start);
@@ -578,12 +580,14 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 /*
  * An IPI cannot be sent, nor waited for, with interrupts disabled: on x86
  * a live space's general path is refused then, before it changes
- * anything, with -EAGAIN.
+ * anything, with -EAGAIN. Early boot (init_IRQ()'s vmap() of the IRQ
+ * stacks) runs on one CPU with interrupts off, as smp_call_function_many()
+ * allows.
  */
 static bool pgtlib_cannot_flush(struct pgtlib_space *space)
 {
 	return PGTLIB_ARCH_FLUSH_IPI && (space->flags & PGTLIB_SPACE_LIVE) &&
-	       irqs_disabled();
+	       irqs_disabled() && !early_boot_irqs_disabled;
 }
 
 /*
@@ -688,7 +692,7 @@ static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
 {
 	unsigned int i;
 
-	if ((flags & PGTLIB_MAP_BASE_PAGES) ||
+	if ((flags & (PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_NO_CONT)) ||
 	    end - addr < PGTLIB_CONT_SIZE ||
 	    !IS_ALIGNED(pfn, PGTLIB_ARCH_CONT_PTES))
 		return false;
@@ -978,7 +982,8 @@ static noinline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
 					       pgprot_t *pgprot,
 					       phys_addr_t phys,
 					       unsigned long size,
-					       struct page **pages)
+					       struct page **pages,
+					       unsigned int flags)
 {
 	unsigned int prot;
 	bool valid;
@@ -986,6 +991,8 @@ static noinline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
 	*pgprot = pgtlib_arch_caller_pgprot(*pgprot, &valid);
 	if (!valid)
 		return -EINVAL;
+	if (flags & PGTLIB_MAP_CALLER_MEMTYPE)
+		return 0;
 	prot = pgtlib_arch_prot_decode(*pgprot);
 	if (!(prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) ||
 	    !(space->flags & PGTLIB_SPACE_LIVE))
@@ -1358,7 +1365,9 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE))
+	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE |
+		      PGTLIB_MAP_NO_CONT | PGTLIB_MAP_MAX_PMD |
+		      (raw ? PGTLIB_MAP_CALLER_MEMTYPE : 0)))
 		return -EINVAL;
 	if (!PAGE_ALIGNED(phys) || phys + size < phys)
 		return -EINVAL;
@@ -1367,7 +1376,7 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
 		return ret;
 	if (raw)
 		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, phys,
-						 size, NULL);
+						 size, NULL, flags);
 	else
 		ret = pgtlib_check_map_prot(txn->space, prot, phys, size, NULL);
 	if (ret)
@@ -1391,7 +1400,9 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
  * @size: bytes to map, a multiple of PAGE_SIZE
  * @prot: %PGTLIB_PROT_* bits; %PGTLIB_PROT_READ is required
  * @flags: %PGTLIB_MAP_BASE_PAGES to use PTEs only (and no contiguous hint),
- *	%PGTLIB_MAP_REPLACE to replace leaves already in the range
+ *	%PGTLIB_MAP_REPLACE to replace leaves already in the range,
+ *	%PGTLIB_MAP_NO_CONT for no contiguous hint, %PGTLIB_MAP_MAX_PMD for no
+ *	leaf larger than a PMD (vmalloc's max_page_shift)
  *
  * Uses the largest leaves that the alignment of @va and @phys and the CPU
  * allow, and on arm64 the contiguous bit for aligned groups of PTEs that
@@ -1435,14 +1446,16 @@ static __always_inline int __pgtlib_map_pages(struct pgtlib_txn *txn,
 	ret = pgtlib_check_txn(txn);
 	if (ret)
 		return ret;
-	if (!pages || !nr_pages || (flags & ~PGTLIB_MAP_REPLACE))
+	if (!pages || !nr_pages ||
+	    (flags & ~(PGTLIB_MAP_REPLACE |
+		       (raw ? PGTLIB_MAP_CALLER_MEMTYPE : 0))))
 		return -EINVAL;
 	ret = pgtlib_check_range(txn->space, va, size);
 	if (ret)
 		return ret;
 	if (raw)
 		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, 0, size,
-						 pages);
+						 pages, flags);
 	else
 		ret = pgtlib_check_map_prot(txn->space, prot, 0, size, pages);
 	if (ret)
@@ -1488,13 +1501,16 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages);
  * @size: bytes to map, a multiple of PAGE_SIZE
  * @prot: a PTE-form protection, as vmap() takes (%PAGE_KERNEL,
  *	%PAGE_KERNEL_ROX, pgprot_writecombine(%PAGE_KERNEL), ...)
- * @flags: as pgtlib_map()
+ * @flags: as pgtlib_map(), and %PGTLIB_MAP_CALLER_MEMTYPE
  *
  * For callers that own the protection bits, as vmalloc's do: every leaf is
  * bit for bit what the kernel's own vmap code writes for @prot, pfn_pte()
  * for a PTE and pmd_set_huge() or pud_set_huge() for a huge leaf. pgtlib's
  * own policy for %PGTLIB_PROT_* (W^X) is not applied: @prot is the
- * caller's.
+ * caller's. So are the memory-type rules with %PGTLIB_MAP_CALLER_MEMTYPE:
+ * an uncached or write-combining mapping of RAM is then not refused, for
+ * callers that keep the architecture's rules themselves (x86 ioremap()'s
+ * memtype_reserve(), set_memory_wc() of pages before vmap()).
  *
  * Context: as pgtlib_map().
  * Return: as pgtlib_map(); -EINVAL also for a @prot that does not make a
@@ -1515,7 +1531,8 @@ EXPORT_SYMBOL_GPL(pgtlib_map_prot);
  * @pages: @nr_pages pages, none NULL
  * @nr_pages: pages to map
  * @prot: a PTE-form protection, as for pgtlib_map_prot()
- * @flags: %PGTLIB_MAP_REPLACE to replace leaves already in the range
+ * @flags: %PGTLIB_MAP_REPLACE to replace leaves already in the range,
+ *	%PGTLIB_MAP_CALLER_MEMTYPE as for pgtlib_map_prot()
  *
  * Maps each page with the PTE pfn_pte() makes of it and @prot, as
  * vmap_pages_range_noflush() does.
