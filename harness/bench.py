@@ -27,7 +27,8 @@ import dmap
 # Workload name prefixes whose code path the series changes (a port lands:
 # add its rows here, and what its issue asks of them to port_problems()).
 # Every other row must come out at 1.00 +- noise.
-PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:")
+PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:",
+          "test_vmalloc:")
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
@@ -179,6 +180,19 @@ def port_problems(n, b, l, pics, base):
         blocks = -(-int(l.get("ops", "0")) // BLOCK_PAGES)
         return bad + unmapped_problems(l, pics, "gmem-nodmap-", phase,
                                        blocks + 1, 0)
+    if n.startswith("test_vmalloc:"):
+        # issue 11: vmalloc, vmap and ioremap through pgtlib: no slower
+        # than the base (within the layout noise of the two cases that
+        # fill the vmalloc area), no more invalidations, no more table
+        # pages left after the run
+        tol = VMALLOC_LAYOUT_TOLERANCE if n in VMALLOC_LAYOUT else CHECK_TOLERANCE
+        if num(l["instr"]) > num(b["instr"]) * (1 + tol):
+            bad.append("ratio above 1.00 + %.0f%%" % (tol * 100))
+        if num(l["tlb"]) > num(b["tlb"]) * (1 + CHECK_TOLERANCE) + 0.0015:
+            bad.append("TLB invalidations per op %s, base %s" % (l["tlb"], b["tlb"]))
+        if int(l.get("tables", "0")) > int(b.get("tables", "0")):
+            bad.append("%s table pages left, base %s" % (l["tables"], b["tables"]))
+        return bad
     if n.startswith(("page_alloc:", "kmap_local_page")):
         # issue 10: free_pages_prepare() and kmap_local_page() /
         # kunmap_local() gained the allocator's static-key tests

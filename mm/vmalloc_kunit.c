@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/io.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/smp.h>
@@ -17,7 +18,6 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 #include <asm/tlbflush.h>
-#include <asm/vmalloc.h>
 
 #ifdef CONFIG_PGTLIB
 #include <linux/pgtlib.h>
@@ -121,9 +121,7 @@ static const struct vt_prot *vt_prots(unsigned int *nr)
 	VT_PROT(pgprot_encrypted(PAGE_KERNEL_IO));
 #endif
 #ifdef CONFIG_ARM64
-	VT_PROT(__pgprot(PROT_DEVICE_nGnRnE));
-	VT_PROT(__pgprot(PROT_DEVICE_nGnRE));
-	VT_PROT(PAGE_KERNEL_TAGGED);
+	VT_PROT(__pgprot(PROT_NORMAL_TAGGED));
 	VT_PROT(__pgprot(pgprot_val(PAGE_KERNEL_ROX) | PTE_MAYBE_GP));
 #endif
 #undef VT_PROT
@@ -170,6 +168,34 @@ static phys_addr_t vt_mmio(void)
 }
 
 /*
+ * Map [@va, @va + @size) to @phys with vmap_range_noflush(), check the
+ * first leaf against the oracle and vmalloc_to_page() inside the range,
+ * and unmap it.
+ */
+static void vt_check_range(struct kunit *test, unsigned long va,
+			   unsigned long size, phys_addr_t phys,
+			   const struct vt_prot *p, unsigned int shift)
+{
+	unsigned long off = size - 3 * PAGE_SIZE;
+	u64 want = 0, got = 0;
+	int level;
+
+	level = vt_oracle(size, phys, p->prot, shift, &want);
+	KUNIT_ASSERT_EQ(test, vmap_range_noflush(va, va + size, phys, p->prot,
+						 shift), 0);
+	KUNIT_EXPECT_EQ_MSG(test, vt_lookup(va, &got), level, "%s shift %u",
+			    p->name, shift);
+	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s shift %u", p->name, shift);
+	/* vmemmap: pfn_to_page() of a PFN past RAM is only arithmetic */
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP))
+		KUNIT_EXPECT_PTR_EQ(test, vmalloc_to_page((void *)va + off + 5),
+				    pfn_to_page(PHYS_PFN(phys + off)));
+	vt_unmap(va, size);
+	vt_expect_hole(test, va);
+	vt_expect_hole(test, va + size - PAGE_SIZE);
+}
+
+/*
  * vmap_range_noflush() (ioremap(), huge vmalloc) writes, for every
  * protection its callers pass and at every leaf size, the entries the
  * generic walkers write; a misaligned output falls back to smaller
@@ -180,8 +206,7 @@ static void vmalloc_test_range_prots(struct kunit *test)
 {
 	static const unsigned int shifts[] = { PAGE_SHIFT, PMD_SHIFT,
 					       PUD_SHIFT };
-	unsigned long va = vt_area(test, PUD_SIZE, PUD_SIZE), size, off;
-	phys_addr_t mmio = vt_mmio();
+	unsigned long va = vt_area(test, PUD_SIZE, PUD_SIZE), size;
 	unsigned long tables = 0;
 	unsigned int i, s, nr, round;
 	const struct vt_prot *prots = vt_prots(&nr);
@@ -189,42 +214,16 @@ static void vmalloc_test_range_prots(struct kunit *test)
 	for (round = 0; round < 2; round++) {
 		for (i = 0; i < nr; i++) {
 			for (s = 0; s < ARRAY_SIZE(shifts); s++) {
-				pgprot_t prot = prots[i].prot;
-				unsigned int shift = shifts[s];
-				phys_addr_t phys = mmio;
-				u64 want = 0, got = 0;
-				int level;
-
 				/* A 1G range of PTEs is slow under emulation. */
-				if (shift == PUD_SHIFT &&
-				    !arch_vmap_pmd_supported(prot))
+				if (shifts[s] == PUD_SHIFT &&
+				    !arch_vmap_pmd_supported(prots[i].prot))
 					continue;
-				size = min(1UL << shift, PUD_SIZE);
-				if (shift == PAGE_SHIFT)
-					size = 16 * PAGE_SIZE;
+				size = shifts[s] == PAGE_SHIFT ? 16 * PAGE_SIZE :
+				       1UL << shifts[s];
 				/* The second round: outputs one page off. */
-				if (round)
-					phys += PAGE_SIZE;
-				level = vt_oracle(size, phys, prot, shift,
-						  &want);
-				KUNIT_ASSERT_EQ(test,
-						vmap_range_noflush(va, va + size,
-								   phys, prot,
-								   shift), 0);
-				KUNIT_EXPECT_EQ_MSG(test, vt_lookup(va, &got),
-						    level, "%s shift %u",
-						    prots[i].name, shift);
-				KUNIT_EXPECT_EQ_MSG(test, got, want,
-						    "%s shift %u",
-						    prots[i].name, shift);
-				off = size - 3 * PAGE_SIZE;
-				if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP))
-					KUNIT_EXPECT_PTR_EQ(test,
-						vmalloc_to_page((void *)(va + off + 5)),
-						pfn_to_page(PHYS_PFN(phys + off)));
-				vt_unmap(va, size);
-				vt_expect_hole(test, va);
-				vt_expect_hole(test, va + size - PAGE_SIZE);
+				vt_check_range(test, va, size,
+					       vt_mmio() + round * PAGE_SIZE,
+					       &prots[i], shifts[s]);
 			}
 		}
 		/* Emptied tables stay for the next map: none are added. */
@@ -346,6 +345,15 @@ static void vt_free_pages(void *arg)
 			__free_page(pages[i]);
 }
 
+/* Map pages [@from, @to) of @pages at their place from @va. */
+static int vt_map_pages(unsigned long va, unsigned int from, unsigned int to,
+			struct page **pages)
+{
+	return __vmap_pages_range_noflush(va + from * PAGE_SIZE,
+					  va + to * PAGE_SIZE, PAGE_KERNEL,
+					  pages + from, PAGE_SHIFT);
+}
+
 /*
  * Page arrays: mapping over a mapping fails with -EBUSY and maps nothing
  * of itself; an unmap across holes clears what is there; after the
@@ -372,16 +380,10 @@ static void vmalloc_test_pages(struct kunit *test)
 	}
 
 	/* Pages 1 and 5 first, then all eight over them. */
-	KUNIT_EXPECT_EQ(test, __vmap_pages_range_noflush(va + PAGE_SIZE,
-			va + 2 * PAGE_SIZE, PAGE_KERNEL, &pages[1],
-			PAGE_SHIFT), 0);
-	KUNIT_EXPECT_EQ(test, __vmap_pages_range_noflush(va + 5 * PAGE_SIZE,
-			va + 6 * PAGE_SIZE, PAGE_KERNEL, &pages[5],
-			PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, vt_map_pages(va, 1, 2, pages), 0);
+	KUNIT_EXPECT_EQ(test, vt_map_pages(va, 5, 6, pages), 0);
 	kunit_info(test, "a warning about mapping over a mapping follows");
-	KUNIT_EXPECT_EQ(test, __vmap_pages_range_noflush(va,
-			va + 8 * PAGE_SIZE, PAGE_KERNEL, pages, PAGE_SHIFT),
-			-EBUSY);
+	KUNIT_EXPECT_EQ(test, vt_map_pages(va, 0, 8, pages), -EBUSY);
 	for (i = 0; i < 8; i++) {
 		if (i == 1 || i == 5) {
 			KUNIT_EXPECT_EQ(test, vt_lookup(va + i * PAGE_SIZE,
@@ -396,9 +398,7 @@ static void vmalloc_test_pages(struct kunit *test)
 	for (i = 0; i < 8; i++)
 		vt_expect_hole(test, va + i * PAGE_SIZE);
 
-	KUNIT_ASSERT_EQ(test, __vmap_pages_range_noflush(va,
-			va + 8 * PAGE_SIZE, PAGE_KERNEL, pages, PAGE_SHIFT),
-			0);
+	KUNIT_ASSERT_EQ(test, vt_map_pages(va, 0, 8, pages), 0);
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_EQ(test, *(u32 *)(va + i * PAGE_SIZE), 0xab0 + i);
 	err = vt_read_elsewhere(va + 7 * PAGE_SIZE, &got);
@@ -436,6 +436,7 @@ static struct kunit_suite vmalloc_test_suite = {
 	.name = "vmalloc_pgtable",
 	.test_cases = vmalloc_test_cases,
 };
+
 kunit_test_suite(vmalloc_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of vmalloc's page-table code");

@@ -1627,8 +1627,9 @@ static void pgtlib_test_kernel_map_prot(struct kunit *test)
 	 */
 	pgtlib_txn_begin(&txn, kernel, 0);
 	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
-				pgprot_writecombine(PAGE_KERNEL),
-				PGTLIB_MAP_CALLER_MEMTYPE), 0);
+						    pgprot_writecombine(PAGE_KERNEL),
+						    PGTLIB_MAP_CALLER_MEMTYPE),
+			0);
 	pgtlib_txn_commit(&txn);
 	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL),
 			PGTLIB_LEVEL_PTE);

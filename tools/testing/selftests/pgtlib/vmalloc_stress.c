@@ -8,7 +8,6 @@
  * A table freed or reused under a reader shows on the console (KASAN,
  * "Bad page", an oops), which the harness checks.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,19 +16,20 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/elf.h>
 
 #include "../kselftest.h"
 
 #define STRESS_SECONDS	12
 #define PTDUMP		"/sys/kernel/debug/page_tables/kernel"
 
-static Elf64_Phdr *phdrs;
+static struct elf64_phdr *phdrs;
 static int nr_phdrs;
 static int kcore;
 
 static int kcore_open(void)
 {
-	Elf64_Ehdr eh;
+	struct elf64_hdr eh;
 
 	kcore = open("/proc/kcore", O_RDONLY);
 	if (kcore < 0)
