@@ -28,7 +28,7 @@ import dmap
 # add its rows here, and what its issue asks of them to port_problems()).
 # Every other row must come out at 1.00 +- noise.
 PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:",
-          "test_vmalloc:")
+          "test_vmalloc:", "vmap_")
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
@@ -180,6 +180,13 @@ def port_problems(n, b, l, pics, base):
         blocks = -(-int(l.get("ops", "0")) // BLOCK_PAGES)
         return bad + unmapped_problems(l, pics, "gmem-nodmap-", phase,
                                        blocks + 1, 0)
+    if n.startswith("vmap_"):
+        # issue 11: vmalloc's page-table functions themselves
+        if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
+            bad.append("ratio above 1.00 + %.0f%%" % (CHECK_TOLERANCE * 100))
+        if num(l["tlb"]) > num(b["tlb"]):
+            bad.append("TLB invalidations per op %s, base %s" % (l["tlb"], b["tlb"]))
+        return bad
     if n.startswith("test_vmalloc:"):
         # issue 11: vmalloc, vmap and ioremap through pgtlib: no slower
         # than the base (within the layout noise of the two cases that

@@ -6,7 +6,8 @@
  * both benchmark trees, the unpatched base and the patched one, as
  * mm/pgtbench.c, so that the same code measures the same workloads in both
  * kernels. It only calls interfaces that both kernels have (set_memory_*,
- * set_direct_map_*, vmalloc, the page allocator, kmap_local): never pgtlib.
+ * set_direct_map_*, vmalloc and its mm-internal page-table functions, the
+ * page allocator, kmap_local): never pgtlib.
  *
  * debugfs, under /sys/kernel/debug/pgtbench/:
  *   run     read: run every in-kernel workload, one line per workload:
@@ -37,6 +38,7 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
+#include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -50,12 +52,15 @@
 #include <linux/vmstat.h>
 #include <asm/tlbflush.h>
 
+#include "internal.h"
+
 #define PGTBENCH_ROUNDS	8
 
 struct pgtbench_ctx {
 	unsigned int nr;	/* pages per op */
 	struct page *page;	/* direct-map workloads */
-	void *area;		/* vmalloc workloads */
+	void *area;		/* vmalloc workloads (vmap: the vm_struct) */
+	struct page **pages;	/* vmap workloads */
 	unsigned long addr;
 	int err;
 };
@@ -329,6 +334,92 @@ static void pgtbench_kmap_local(struct pgtbench_ctx *c)
 	kunmap_local(p);
 }
 
+/*
+ * vmalloc's page-table code itself, as both kernels have it (mm/internal.h):
+ * map an array of pages into an area with vmap_pages_range_noflush() and
+ * unmap it with vunmap_range_noflush(), as vmap() and vfree() do, without
+ * the area management and the lazy purge around them. Nothing reads
+ * through the mapping, so the same pages are mapped again without a flush;
+ * the teardown invalidates once.
+ */
+static int pgtbench_vmap_setup(struct pgtbench_ctx *c)
+{
+	struct vm_struct *area = get_vm_area(c->nr * PAGE_SIZE, VM_MAP);
+	struct page **pages;
+	unsigned int i;
+
+	pages = kcalloc(c->nr, sizeof(*pages), GFP_KERNEL);
+	if (!area || !pages)
+		goto fail;
+	for (i = 0; i < c->nr; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i])
+			goto fail;
+	}
+	c->area = area;
+	c->addr = (unsigned long)area->addr;
+	c->pages = pages;
+	return 0;
+fail:
+	while (pages && i--)
+		__free_page(pages[i]);
+	kfree(pages);
+	if (area)
+		free_vm_area(area);
+	return -ENOMEM;
+}
+
+static void pgtbench_vmap_teardown(struct pgtbench_ctx *c)
+{
+	unsigned int i;
+
+	flush_tlb_kernel_range(c->addr, c->addr + c->nr * PAGE_SIZE);
+	free_vm_area(c->area);
+	for (i = 0; i < c->nr; i++)
+		__free_page(c->pages[i]);
+	kfree(c->pages);
+}
+
+static void pgtbench_vmap_pages(struct pgtbench_ctx *c)
+{
+	unsigned long end = c->addr + c->nr * PAGE_SIZE;
+
+	pgtbench_check(c, vmap_pages_range_noflush(c->addr, end, PAGE_KERNEL,
+						   c->pages, PAGE_SHIFT));
+	vunmap_range_noflush(c->addr, end);
+}
+
+/* ioremap()'s path: vmap_page_range() of a 2M-aligned 2M physical range. */
+static int pgtbench_vmap_range_setup(struct pgtbench_ctx *c)
+{
+	struct vm_struct *area = get_vm_area(2 * PMD_SIZE, VM_IOREMAP);
+
+	if (!area)
+		return -ENOMEM;
+	c->page = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	if (!c->page) {
+		free_vm_area(area);
+		return -ENOMEM;
+	}
+	c->area = area;
+	c->addr = ALIGN((unsigned long)area->addr, PMD_SIZE);
+	return 0;
+}
+
+static void pgtbench_vmap_range_teardown(struct pgtbench_ctx *c)
+{
+	flush_tlb_kernel_range(c->addr, c->addr + PMD_SIZE);
+	free_vm_area(c->area);
+	__free_pages(c->page, PMD_SHIFT - PAGE_SHIFT);
+}
+
+static void pgtbench_vmap_range(struct pgtbench_ctx *c)
+{
+	pgtbench_check(c, vmap_page_range(c->addr, c->addr + PMD_SIZE,
+					  page_to_phys(c->page), PAGE_KERNEL));
+	vunmap_range_noflush(c->addr, c->addr + PMD_SIZE);
+}
+
 static const struct pgtbench_work pgtbench_works[] = {
 #ifdef CONFIG_X86
 	{ "set_memory_ro_rw:dmap", 0, 0, pgtbench_dm_setup, pgtbench_ro_rw,
@@ -358,6 +449,10 @@ static const struct pgtbench_work pgtbench_works[] = {
 	{ "page_alloc:order9", 512, 4, NULL, pgtbench_alloc9, NULL },
 	{ "kmap_local_page", 1, 256, pgtbench_dm_setup, pgtbench_kmap_local,
 	  pgtbench_dm_teardown },
+	{ "vmap_pages", 0, 0, pgtbench_vmap_setup, pgtbench_vmap_pages,
+	  pgtbench_vmap_teardown },
+	{ "vmap_range:2M", 1, 8, pgtbench_vmap_range_setup, pgtbench_vmap_range,
+	  pgtbench_vmap_range_teardown },
 };
 
 static DEFINE_MUTEX(pgtbench_lock);
