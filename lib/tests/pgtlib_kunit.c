@@ -1754,13 +1754,13 @@ static void pgtlib_test_kernel_map_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages_mapped, ARRAY_SIZE(pages));
 	KUNIT_EXPECT_EQ(test, st.flushes, 0);
 	/*
-	 * The tables it needed are pgtlib's and in place. (The kernel
-	 * space's table count is no evidence: vmalloc changes it too.)
+	 * The PTE table it needed is pgtlib's and in place. (The kernel
+	 * space's table count is no evidence: vmalloc changes it too; and
+	 * the table may come from the space's spares.)
 	 */
 	table = pt_table_page(kernel, va, PGTLIB_LEVEL_PMD);
 	KUNIT_ASSERT_NOT_NULL(test, table);
 	KUNIT_EXPECT_TRUE(test, pgtlib_table_is_ours(page_address(table)));
-	KUNIT_EXPECT_GT(test, st.tables_allocated, 0);
 
 	for (i = 0; i < ARRAY_SIZE(pages); i++) {
 		u8 *p = (u8 *)(va + i * PAGE_SIZE);
