@@ -121,6 +121,27 @@ static pid_t start_vmalloc(void)
 	return pid;
 }
 
+/*
+ * /proc/vmallocinfo prints addresses with %pK: hashed unless
+ * kptr_restrict is 1 (for CAP_SYSLOG) or 2. Returns the old setting.
+ */
+static int kptr_restrict(int val)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/kptr_restrict", O_RDWR), old;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = 0;
+	old = atoi(buf);
+	snprintf(buf, sizeof(buf), "%d\n", val);
+	if (pwrite(fd, buf, strlen(buf), 0) < 0)
+		old = -1;
+	close(fd);
+	return old;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -132,7 +153,7 @@ static double now(void)
 int main(void)
 {
 	unsigned long reads = 0, bytes = 0, runs = 0;
-	int err = 0, kerr = 0, perr = 0, status;
+	int err = 0, kerr = 0, perr = 0, kptr, status;
 	double t0;
 	pid_t pid;
 
@@ -149,6 +170,7 @@ int main(void)
 		ksft_exit_skip("no test_vmalloc module\n");
 	ksft_set_plan(3);
 
+	kptr = kptr_restrict(1);
 	t0 = now();
 	pid = start_vmalloc();
 	while (pid > 0) {
@@ -165,6 +187,9 @@ int main(void)
 			pid = now() - t0 < STRESS_SECONDS ? start_vmalloc() : 0;
 		}
 	}
+
+	if (kptr >= 0)
+		kptr_restrict(kptr);
 
 	ksft_test_result(pid == 0 && now() - t0 >= STRESS_SECONDS,
 			 "test_vmalloc loaded %lu times in %.1f s\n", runs,
