@@ -21,7 +21,9 @@
 #include "../kselftest.h"
 
 #define STRESS_SECONDS	12
-#define PTDUMP		"/sys/kernel/debug/page_tables/kernel"
+/* x86's ptdump file, and arm64's */
+static const char *ptdump = "/sys/kernel/debug/page_tables/kernel";
+static const char *ptdump_arm64 = "/sys/kernel/debug/kernel_page_tables";
 
 static struct elf64_phdr *phdrs;
 static int nr_phdrs;
@@ -93,7 +95,7 @@ static int read_ptdump(unsigned long *bytes)
 {
 	char buf[65536];
 	ssize_t n;
-	int fd = open(PTDUMP, O_RDONLY);
+	int fd = open(ptdump, O_RDONLY);
 
 	if (fd < 0)
 		return -errno;
@@ -160,8 +162,10 @@ int main(void)
 	ksft_print_header();
 	if (geteuid())
 		ksft_exit_skip("needs root\n");
-	if (access(PTDUMP, R_OK))
-		ksft_exit_skip("no %s (CONFIG_PTDUMP_DEBUGFS)\n", PTDUMP);
+	if (access(ptdump, R_OK))
+		ptdump = ptdump_arm64;
+	if (access(ptdump, R_OK))
+		ksft_exit_skip("no %s (CONFIG_PTDUMP_DEBUGFS)\n", ptdump);
 	err = kcore_open();
 	if (err)
 		ksft_exit_skip("/proc/kcore: %s (CONFIG_PROC_KCORE)\n",
