@@ -70,6 +70,8 @@ finish() {
 }
 
 tlb_events() { awk '/^nr_tlb_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+# invalidation requests that reach every CPU (counted alike in both kernels)
+tlb_req() { awk '/^nr_tlb_remote_flush / { print $2 }' /proc/vmstat; }
 pt_tables() { cat /sys/kernel/debug/pgtbench/tables 2>/dev/null || echo 0; }
 
 # make bench: the same workloads in the base and the pgtlib kernel
@@ -124,25 +126,27 @@ if [ "$MODE" = bench ]; then
 	for id in 0 1 2 3 4 5 7 8 9 10; do
 		begin bench:vmalloc:$id
 		t0=$(tlb_events)
+		q0=$(tlb_req)
 		p0=$(pt_tables)
 		for r in 1 2 3; do
 			modprobe test_vmalloc run_test_mask=$((1 << id)) nr_threads=1 \
 				sequential_test_order=1 test_loop_count="$VMALLOC_LOOPS" \
 				test_repeat_count=1
 		done
-		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
 	# huge vmalloc: fix_size_alloc_test with vmalloc_huge() of 2M
 	begin bench:vmalloc:0:huge
 	t0=$(tlb_events)
+	q0=$(tlb_req)
 	p0=$(pt_tables)
 	for r in 1 2 3; do
 		modprobe test_vmalloc run_test_mask=1 nr_threads=1 use_huge=1 \
 			nr_pages=512 test_loop_count="$VMALLOC_LOOPS" \
 			test_repeat_count=1
 	done
-	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
 	end 0
 	echo 1 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap secretmem-aged-before

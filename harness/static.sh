@@ -9,7 +9,8 @@
 #               arch/*/mm/pgtlib_*.c and the unmapped-page allocator's
 #               files; any output = failure
 #   W=1         rebuild mm/pgtlib/, arch/x86/mm/pgtlib_x86.o, and
-#               mm/unmapped_alloc.o, mm/secretmem.o and mm/vmalloc.o with W=1 in
+#               mm/unmapped_alloc.o, mm/secretmem.o, mm/vmalloc.o and the generic
+#               mm/vmalloc_walk.o (compiled, not linked) with W=1 in
 #               the x86_64 guest tree; any "warning:" = failure
 #   sparse      make C=2 on the same objects; any sparse warning/error in a
 #               pgtlib file = failure (not vmalloc.c: the base has two)
@@ -24,7 +25,7 @@ if [ "${1:-}" = --w1 ] || [ "${1:-}" = --sparse ]; then
 	if [ "$mode" = --w1 ]; then
 		rm -f "$BUILD"/out-guest-x86_64/mm/pgtlib/*.o "$BUILD"/out-guest-x86_64/arch/x86/mm/pgtlib_x86.o \
 			"$BUILD"/out-guest-x86_64/mm/unmapped_alloc.o "$BUILD"/out-guest-x86_64/mm/secretmem.o \
-			"$BUILD"/out-guest-x86_64/mm/vmalloc.o
+			"$BUILD"/out-guest-x86_64/mm/vmalloc.o "$BUILD"/out-guest-x86_64/mm/vmalloc_walk.o
 		exec make -C "$TREE" O="$BUILD/out-guest-x86_64" ARCH=x86_64 CC="ccache gcc" \
 			HOSTCC="ccache gcc" -j"$JOBS" W=1 "$@"
 	fi
@@ -88,7 +89,9 @@ objs=()
 [ -d "$TREE/mm/pgtlib" ] && objs+=(mm/pgtlib/)
 [ -f "$TREE/arch/x86/mm/pgtlib_x86.c" ] && objs+=(arch/x86/mm/pgtlib_x86.o)
 [ -f "$TREE/mm/unmapped_alloc.c" ] && objs+=(mm/unmapped_alloc.o mm/secretmem.o)
-[ -f "$TREE/mm/vmalloc_walk.c" ] && objs+=(mm/vmalloc.o)
+# mm/vmalloc_walk.o: the generic walkers, built only where pgtlib is not;
+# compiled here so that they keep compiling
+[ -f "$TREE/mm/vmalloc_walk.c" ] && objs+=(mm/vmalloc.o mm/vmalloc_walk.o)
 if [ ${#objs[@]} = 0 ]; then
 	echo "         NOTE: no pgtlib objects to build with W=1 / sparse"
 	exit $failed
