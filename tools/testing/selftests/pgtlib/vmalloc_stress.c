@@ -127,7 +127,7 @@ static pid_t start_vmalloc(void)
  * /proc/vmallocinfo prints addresses with %pK: hashed unless
  * kptr_restrict is 1 (for CAP_SYSLOG) or 2. Returns the old setting.
  */
-static int kptr_restrict(int val)
+static int set_kptr_restrict(int val)
 {
 	char buf[16] = "";
 	int fd = open("/proc/sys/kernel/kptr_restrict", O_RDWR), old;
@@ -174,7 +174,7 @@ int main(void)
 		ksft_exit_skip("no test_vmalloc module\n");
 	ksft_set_plan(3);
 
-	kptr = kptr_restrict(1);
+	kptr = set_kptr_restrict(1);
 	t0 = now();
 	pid = start_vmalloc();
 	while (pid > 0) {
@@ -193,7 +193,7 @@ int main(void)
 	}
 
 	if (kptr >= 0)
-		kptr_restrict(kptr);
+		set_kptr_restrict(kptr);
 
 	ksft_test_result(pid == 0 && now() - t0 >= STRESS_SECONDS,
 			 "test_vmalloc loaded %lu times in %.1f s\n", runs,
