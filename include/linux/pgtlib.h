@@ -306,6 +306,17 @@ int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
 			  pgprot_t prot, unsigned int flags);
 int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 		 unsigned long size);
+int pgtlib_map_prot_noflush(struct pgtlib_space *space, unsigned long va,
+			    phys_addr_t phys, unsigned long size,
+			    pgprot_t prot, unsigned int flags,
+			    struct pgtlib_range *range);
+int pgtlib_map_pages_prot_noflush(struct pgtlib_space *space,
+				  unsigned long va, struct page **pages,
+				  unsigned int nr_pages, pgprot_t prot,
+				  unsigned int flags,
+				  struct pgtlib_range *range);
+int pgtlib_unmap_noflush(struct pgtlib_space *space, unsigned long va,
+			 unsigned long size, struct pgtlib_range *range);
 int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		   unsigned long size, unsigned int set, unsigned int clear);
 int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,

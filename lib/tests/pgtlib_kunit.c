@@ -1511,6 +1511,188 @@ static void pgtlib_test_kernel_deferred(struct kunit *test)
 	pt_live_done(test, l);
 }
 
+/* The kernel's own descent to the PMD entry of a kernel address. */
+static pmd_t *pt_kernel_pmd(unsigned long va)
+{
+	pud_t *pud = pt_kernel_pud(va);
+
+	if (!pud || pud_none(pudp_get(pud)) || pud_leaf(pudp_get(pud)))
+		return NULL;
+	return pmd_offset(pud, va);
+}
+
+/* The raw PTE of a kernel address, by the kernel's own helpers; or ~0. */
+static u64 pt_kernel_pte_val(unsigned long va)
+{
+	pmd_t *pmd = pt_kernel_pmd(va);
+
+	if (!pmd || pmd_none(pmdp_get(pmd)) || pmd_leaf(pmdp_get(pmd)))
+		return ~0ULL;
+	return pte_val(ptep_get(pte_offset_kernel(pmd, va)));
+}
+
+/*
+ * The _noflush operations make one change each, outside a transaction, and
+ * invalidate nothing. A map into holes hands back an empty range and
+ * writes what pfn_pte() makes; a map that meets a NULL page or a leaf
+ * takes back what it wrote and hands that part back; an unmap hands back
+ * its range, and once the caller has invalidated it, another CPU faults
+ * through it. A 2M map of a huge leaf, its unmap, and a 2M unmap of a PTE
+ * table (which stays, as init_mm's tables do) take the PMD-level path.
+ */
+static void pgtlib_test_kernel_noflush(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, hva = l->va + 2 * PMD_SIZE;
+	struct page *pages[2], *arr[4], *huge;
+	struct pgtlib_range r;
+	pmd_t *pmd, oracle;
+	unsigned int i;
+	int other;
+	u8 byte;
+
+	pt_remote_pages(test, pages);
+	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, huge);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							huge), 0);
+
+	/* into holes: nothing to invalidate, the entries pfn_pte() makes */
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, pages,
+							    2, PAGE_KERNEL, 0,
+							    &r), 0);
+	KUNIT_EXPECT_EQ(test, r.start, r.end);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + i * PAGE_SIZE),
+				(u64)pte_val(pfn_pte(page_to_pfn(pages[i]),
+						     PAGE_KERNEL)));
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			0);
+	KUNIT_EXPECT_EQ(test, byte, 0xa5);
+
+	/* unmap: the range comes back, and is all the caller invalidates */
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, va, 2 * PAGE_SIZE,
+						   &r), 0);
+	KUNIT_EXPECT_EQ(test, r.start, va);
+	KUNIT_EXPECT_EQ(test, r.end, va + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va), 0);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + PAGE_SIZE), 0);
+	if (pt_remote(other, va + PAGE_SIZE, &byte, false))
+		kunit_info(test, "the stale entry went without an invalidation");
+	flush_tlb_kernel_range(r.start, r.end);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, false),
+			-EFAULT);
+	migrate_enable();
+
+	/* nothing left to unmap: nothing to invalidate */
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, va, 2 * PAGE_SIZE,
+						   &r), 0);
+	KUNIT_EXPECT_EQ(test, r.start, r.end);
+
+	/* a NULL page: the two pages before it are taken back, and handed */
+	arr[0] = pages[0];
+	arr[1] = pages[1];
+	arr[2] = NULL;
+	arr[3] = pages[0];
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, arr, 4,
+							    PAGE_KERNEL, 0,
+							    &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, r.start, va);
+	KUNIT_EXPECT_EQ(test, r.end, va + 2 * PAGE_SIZE);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + i * PAGE_SIZE), 0);
+
+	/* over a leaf: -EEXIST, what it wrote before the leaf taken back */
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot_noflush(kernel,
+							    va + PAGE_SIZE,
+							    pages, 1,
+							    PAGE_KERNEL_RO, 0,
+							    &r), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, pages,
+							    2, PAGE_KERNEL, 0,
+							    &r), -EEXIST);
+	KUNIT_EXPECT_EQ(test, r.start, va);
+	KUNIT_EXPECT_EQ(test, r.end, va + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va), 0);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + PAGE_SIZE),
+			(u64)pte_val(pfn_pte(page_to_pfn(pages[0]),
+					     PAGE_KERNEL_RO)));
+	flush_tlb_kernel_range(va, va + PAGE_SIZE);
+
+	/* a 2M unmap over the PTE table: the table stays, empty */
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, va & PMD_MASK,
+						   PMD_SIZE, &r), 0);
+	KUNIT_EXPECT_EQ(test, r.start, va & PMD_MASK);
+	KUNIT_EXPECT_EQ(test, r.end, (va & PMD_MASK) + PMD_SIZE);
+	pmd = pt_kernel_pmd(va);
+	KUNIT_ASSERT_NOT_NULL(test, pmd);
+	KUNIT_EXPECT_TRUE(test, pmd_present(pmdp_get(pmd)) &&
+			  !pmd_leaf(pmdp_get(pmd)));
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + PAGE_SIZE), 0);
+	flush_tlb_kernel_range(r.start, r.end);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+						       (void *)(va + PAGE_SIZE),
+						       1), -EFAULT);
+
+#ifdef CONFIG_HAVE_ARCH_HUGE_VMAP
+	if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD)) {
+		phys_addr_t phys = page_to_phys(huge);
+
+		/* a 2M leaf into a hole, as pmd_set_huge() writes it */
+		*(u32 *)(page_address(huge) + PMD_SIZE - 4) = 0x600d;
+		KUNIT_ASSERT_EQ(test, pgtlib_map_prot_noflush(kernel, hva, phys,
+							      PMD_SIZE,
+							      PAGE_KERNEL, 0,
+							      &r), 0);
+		KUNIT_EXPECT_EQ(test, r.start, r.end);
+		oracle = __pmd(0);
+		KUNIT_EXPECT_EQ(test, pmd_set_huge(&oracle, page_to_phys(huge),
+						   PAGE_KERNEL), 1);
+		pmd = pt_kernel_pmd(hva);
+		KUNIT_ASSERT_NOT_NULL(test, pmd);
+		KUNIT_EXPECT_EQ(test, (u64)pmd_val(pmdp_get(pmd)),
+				(u64)pmd_val(oracle));
+		KUNIT_EXPECT_EQ(test, *(u32 *)(hva + PMD_SIZE - 4), 0x600d);
+		/* again: -EEXIST, the leaf as it was */
+		KUNIT_EXPECT_EQ(test, pgtlib_map_prot_noflush(kernel, hva, phys,
+							      PMD_SIZE,
+							      PAGE_KERNEL_RO,
+							      0, &r), -EEXIST);
+		KUNIT_EXPECT_EQ(test, r.start, r.end);
+		KUNIT_EXPECT_EQ(test, (u64)pmd_val(pmdp_get(pmd)),
+				(u64)pmd_val(oracle));
+		/* and its unmap */
+		KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, hva,
+							   PMD_SIZE, &r), 0);
+		KUNIT_EXPECT_EQ(test, r.start, hva);
+		KUNIT_EXPECT_EQ(test, r.end, hva + PMD_SIZE);
+		KUNIT_EXPECT_TRUE(test, pmd_none(pmdp_get(pmd)));
+		flush_tlb_kernel_range(r.start, r.end);
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+							       (void *)hva, 1),
+				-EFAULT);
+	}
+#endif
+	/* bad input, nothing changed */
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, va + 1, PAGE_SIZE,
+						   &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, r.start, r.end);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_prot_noflush(kernel, va,
+						      page_to_phys(pages[0]),
+						      PAGE_SIZE, __pgprot(0), 0,
+						      &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, pages,
+							    1, PAGE_KERNEL,
+							    PGTLIB_MAP_MAX_PMD,
+							    &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va), 0);
+	pt_live_done(test, l);
+}
+
 /*
  * pgtlib_txn_commit_local() invalidates this CPU's TLB only, with
  * interrupts off: this CPU faults through the old translation at once,
@@ -3735,6 +3917,7 @@ static struct kunit_suite pgtlib_private_suite = {
 
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
+	KUNIT_CASE(pgtlib_test_kernel_noflush),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
 	KUNIT_CASE(pgtlib_test_kernel_deferred),
 	KUNIT_CASE(pgtlib_test_kernel_commit_local),

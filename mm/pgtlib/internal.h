@@ -455,7 +455,9 @@ static __always_inline void __pgtlib_count(struct pgtlib_txn *txn,
 	unsigned long __percpu *total = (unsigned long __percpu *)
 		((char __percpu *)&pgtlib_totals + offset);
 
-	*(unsigned long *)((char *)&txn->stats + offset) += n;
+	/* A _noflush operation outside a transaction has no stats of its own. */
+	if (txn)
+		*(unsigned long *)((char *)&txn->stats + offset) += n;
 	if (offset == offsetof(struct pgtlib_stats, tables_allocated) ||
 	    offset == offsetof(struct pgtlib_stats, tables_freed) ||
 	    static_branch_unlikely(&pgtlib_count_events))

@@ -46,6 +46,7 @@ struct pgtlib_op {
 	unsigned long reserve_need;	/* RESERVE: tables to install */
 	unsigned long fail_addr;	/* MAP: where it stopped, to take back */
 	bool keep_tables;		/* never free emptied tables */
+	bool dirty;			/* no @txn: a valid entry changed */
 };
 
 /*
@@ -53,18 +54,29 @@ struct pgtlib_op {
  * once the fast path has declined: most operations never need it, and
  * clearing all of @op would cost a good part of a one-page operation.
  */
-static void pgtlib_op_init(struct pgtlib_op *op, struct pgtlib_txn *txn,
-			   enum pgtlib_op_kind kind, unsigned long va,
-			   unsigned long size)
+static __always_inline void __pgtlib_op_init(struct pgtlib_op *op,
+					     struct pgtlib_txn *txn,
+					     struct pgtlib_space *space,
+					     enum pgtlib_op_kind kind,
+					     unsigned long va,
+					     unsigned long size)
 {
 	op->txn = txn;
-	op->space = txn->space;
+	op->space = space;
 	op->kind = kind;
+	op->dirty = false;
 	op->flags = 0;
 	op->start = va;
 	op->end = va + size;
 	op->pages = NULL;
 	op->fail_addr = 0;
+}
+
+static void pgtlib_op_init(struct pgtlib_op *op, struct pgtlib_txn *txn,
+			   enum pgtlib_op_kind kind, unsigned long va,
+			   unsigned long size)
+{
+	__pgtlib_op_init(op, txn, txn->space, kind, va, size);
 }
 
 /* The output of a huge leaf at @addr: page arrays only ever get PTEs. */
@@ -830,9 +842,17 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 	default:
 		return 0;
 	}
-	/* CPUs do not cache holes: only a valid entry that changed. */
-	if (flush)
-		pgtlib_txn_add_range(txn, start, addr);
+	/*
+	 * CPUs do not cache holes: only a valid entry that changed. Outside
+	 * a transaction (the _noflush operations) the caller hands the range
+	 * back instead.
+	 */
+	if (flush) {
+		if (txn)
+			pgtlib_txn_add_range(txn, start, addr);
+		else if (op)
+			op->dirty = true;
+	}
 	return ret;
 }
 
@@ -978,22 +998,14 @@ static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
  * of it, and not an uncached or write-combining live alias of RAM. The
  * rest is the caller's policy, W+X included, as it is vmap()'s.
  */
-static noinline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
-					       pgprot_t *pgprot,
-					       phys_addr_t phys,
-					       unsigned long size,
-					       struct page **pages,
-					       unsigned int flags)
+static noinline int pgtlib_check_caller_memtype(struct pgtlib_space *space,
+						pgprot_t pgprot,
+						phys_addr_t phys,
+						unsigned long size,
+						struct page **pages)
 {
-	unsigned int prot;
-	bool valid;
+	unsigned int prot = pgtlib_arch_prot_decode(pgprot);
 
-	*pgprot = pgtlib_arch_caller_pgprot(*pgprot, &valid);
-	if (!valid)
-		return -EINVAL;
-	if (flags & PGTLIB_MAP_CALLER_MEMTYPE)
-		return 0;
-	prot = pgtlib_arch_prot_decode(*pgprot);
 	if (!(prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) ||
 	    !(space->flags & PGTLIB_SPACE_LIVE))
 		return 0;
@@ -1003,12 +1015,27 @@ static noinline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
 	       0 : -EOPNOTSUPP;
 }
 
-/* What a take-back unmapped was never mapped, nor unmapped. */
-static void pgtlib_take_back_uncount(struct pgtlib_txn *txn,
-				     unsigned long unmapped_before)
+/* Inline up to the memory-type rules, which vmalloc keeps itself. */
+static __always_inline int pgtlib_check_caller_pgprot(struct pgtlib_space *space,
+						      pgprot_t *pgprot,
+						      phys_addr_t phys,
+						      unsigned long size,
+						      struct page **pages,
+						      unsigned int flags)
 {
-	unsigned long n = txn->stats.pages_unmapped - unmapped_before;
+	bool valid;
 
+	*pgprot = pgtlib_arch_caller_pgprot(*pgprot, &valid);
+	if (!valid)
+		return -EINVAL;
+	if (flags & PGTLIB_MAP_CALLER_MEMTYPE)
+		return 0;
+	return pgtlib_check_caller_memtype(space, *pgprot, phys, size, pages);
+}
+
+/* The @n pages a take-back unmapped were never mapped, nor unmapped. */
+static void pgtlib_take_back_uncount(struct pgtlib_txn *txn, unsigned long n)
+{
 	pgtlib_count(txn, pages_unmapped, -n);
 	pgtlib_count(txn, pages_mapped, -n);
 }
@@ -1028,34 +1055,38 @@ static void pgtlib_op_take_back(struct pgtlib_op *op)
 	op->keep_tables = true;
 	op->end = op->fail_addr;
 	pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end, &emptied);
-	pgtlib_take_back_uncount(op->txn, unmapped);
+	pgtlib_take_back_uncount(op->txn,
+				 op->txn->stats.pages_unmapped - unmapped);
 }
 
-/* The same for the fast path, whose MAP stayed in the PTE table @ptep. */
+/*
+ * The same for the fast path, whose MAP stayed in the PTE table @ptep and
+ * wrote every PTE of [start, fail). @txn is NULL for a _noflush map, whose
+ * caller hands back [start, fail) for invalidation.
+ */
 static noinline int pgtlib_ptes_take_back(struct pgtlib_txn *txn, pte_t *ptep,
 					  unsigned long start,
 					  unsigned long fail, int ret)
 {
-	unsigned long unmapped = txn->stats.pages_unmapped;
-
 	__pgtlib_apply_ptes(txn, NULL, PGTLIB_OP_UNMAP, ptep, start, fail);
-	pgtlib_take_back_uncount(txn, unmapped);
+	pgtlib_take_back_uncount(txn, (fail - start) >> PAGE_SHIFT);
 	return ret;
 }
 
 /*
- * The PTE for @addr if every level above it is a table, else NULL. The
- * kernel's typed helpers fold levels themselves, so this is one short
- * descent with no per-level dispatch; each entry is read once, as
- * GUP-fast does.
+ * The PMD entry for @addr if every level above it is a table, else NULL;
+ * *@pmd is its value, read once. The kernel's typed helpers fold levels
+ * themselves, so this is one short descent with no per-level dispatch;
+ * each entry is read once, as GUP-fast does.
  */
-static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
-						unsigned long addr)
+static __always_inline pmd_t *pgtlib_pmd_lookup(struct pgtlib_space *space,
+						unsigned long addr,
+						pmd_t *pmd)
 {
 	pgd_t *pgdp = pgd_offset_pgd(space->pgd, addr), pgd;
 	p4d_t *p4dp, p4d;
 	pud_t *pudp, pud;
-	pmd_t *pmdp, pmd;
+	pmd_t *pmdp;
 
 	pgd = pgdp_get(pgdp);
 	if (pgd_none(pgd))
@@ -1069,10 +1100,94 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
 	if (pud_none(pud) || pud_leaf(pud))
 		return NULL;
 	pmdp = pmd_offset_lockless(pudp, pud, addr);
-	pmd = pmdp_get(pmdp);
-	if (pmd_none(pmd) || pmd_leaf(pmd))
+	*pmd = pmdp_get(pmdp);
+	return pmdp;
+}
+
+/* The PTE for @addr if every level above it is a table, else NULL. */
+static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
+						unsigned long addr)
+{
+	pmd_t pmd;
+
+	if (!pgtlib_pmd_lookup(space, addr, &pmd) || pmd_none(pmd) ||
+	    pmd_leaf(pmd))
 		return NULL;
 	return pte_offset_kernel(&pmd, addr);
+}
+
+#define PGTLIB_PMD_FAST_DECLINED	1	/* take the general path */
+#define PGTLIB_PMD_FAST_DIRTY		2	/* done; a valid entry changed */
+
+/*
+ * The fast path one level up, for a range that is exactly one PMD entry's
+ * span (a 2M vmap_range() or huge vmalloc chunk): map one huge leaf into
+ * a hole, or unmap a huge leaf or, in the kernel space, whose tables
+ * unmap keeps, a whole PTE table's entries. The same rule makes it safe
+ * without the lock: only an operation whose range covers this span can
+ * change the entry or the table that holds it. Out of line, and by value,
+ * so that the one-page path stays as it is. Returns 0 or an error as the
+ * operation would, or one of PGTLIB_PMD_FAST_*.
+ */
+static noinline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
+				    struct pgtlib_space *space,
+				    enum pgtlib_op_kind kind,
+				    unsigned long addr, phys_addr_t phys,
+				    pgprot_t prot, unsigned int flags)
+{
+	unsigned long val;
+	pmd_t *pmdp, pmd;
+
+	/* A new PMD entry that the architecture must copy elsewhere. */
+	if (ARCH_PAGE_TABLE_SYNC_MASK & PGTBL_PMD_MODIFIED)
+		return PGTLIB_PMD_FAST_DECLINED;
+	pmdp = pgtlib_pmd_lookup(space, addr, &pmd);
+	if (!pmdp)
+		return PGTLIB_PMD_FAST_DECLINED;
+	val = pmd_val(pmd);
+
+	switch (pgtlib_entry_kind(PGTLIB_LEVEL_PMD, val)) {
+	case PGTLIB_HOLE:
+		if (kind == PGTLIB_OP_UNMAP)
+			return 0;
+		if ((flags & (PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE)) ||
+		    !__pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD) ||
+		    !IS_ALIGNED(phys, PMD_SIZE) ||
+		    !pgtlib_arch_leaf_phys_ok(PGTLIB_LEVEL_PMD, phys))
+			return PGTLIB_PMD_FAST_DECLINED;
+		pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp,
+				   pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PMD,
+						       PHYS_PFN(phys), prot));
+		pgtlib_count(txn, pages_mapped, PMD_SIZE >> PAGE_SHIFT);
+		return 0;
+	case PGTLIB_LEAF:
+		if (kind == PGTLIB_OP_MAP)
+			return flags & PGTLIB_MAP_REPLACE ?
+			       PGTLIB_PMD_FAST_DECLINED : -EEXIST;
+		/* A contiguous group of blocks is unfolded first. */
+		if (pgtlib_arch_pmd_cont(val))
+			return PGTLIB_PMD_FAST_DECLINED;
+		pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
+		pgtlib_count(txn, pages_unmapped, PMD_SIZE >> PAGE_SHIFT);
+		break;
+	default: {
+		/* Only its dirty flag is used, and only without @txn. */
+		struct pgtlib_op op __uninitialized;
+
+		if (kind == PGTLIB_OP_MAP ||
+		    !(space->flags & PGTLIB_SPACE_KERNEL))
+			return PGTLIB_PMD_FAST_DECLINED;
+		op.dirty = false;
+		__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_UNMAP,
+				    pte_offset_kernel(&pmd, addr), addr,
+				    addr + PMD_SIZE);
+		return op.dirty ? PGTLIB_PMD_FAST_DIRTY : 0;
+	}
+	}
+	if (!txn)
+		return PGTLIB_PMD_FAST_DIRTY;
+	pgtlib_txn_add_range(txn, addr, addr + PMD_SIZE);
+	return 0;
 }
 
 /*
@@ -1100,9 +1215,25 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	if (kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE))
 		return false;
 	/* Remapping what this transaction unmapped: the general path flushes. */
-	if (kind == PGTLIB_OP_MAP &&
+	if (kind == PGTLIB_OP_MAP && txn &&
 	    unlikely(pgtlib_txn_pending(txn, op->start, op->end)))
 		return false;
+	/* One PMD entry's span: out of line, as that is no small change. */
+	if (op->end - op->start == PMD_SIZE &&
+	    IS_ALIGNED(op->start, PMD_SIZE) && kind != PGTLIB_OP_PROTECT &&
+	    !(kind == PGTLIB_OP_MAP && op->pages)) {
+		int r = pgtlib_pmd_fast(txn, op->space, kind, op->start,
+					kind == PGTLIB_OP_MAP ? op->phys : 0,
+					kind == PGTLIB_OP_MAP ?
+					op->prot : __pgprot(0),
+					op->flags);
+
+		if (r == PGTLIB_PMD_FAST_DECLINED)
+			return false;
+		op->dirty = r == PGTLIB_PMD_FAST_DIRTY;
+		*ret = r == PGTLIB_PMD_FAST_DIRTY ? 0 : r;
+		return true;
+	}
 	/* Inside one PMD entry's span, and not all of it. */
 	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
 	    op->end - op->start >= PMD_SIZE)
@@ -1336,6 +1467,46 @@ static noinline int pgtlib_unmap_slow(struct pgtlib_txn *txn,
 	return pgtlib_op_slow(&op);
 }
 
+/*
+ * The _noflush operations' general path: a transaction of their own,
+ * committed with pgtlib_txn_commit_deferred(), which hands back @range.
+ */
+static noinline int pgtlib_noflush_slow(struct pgtlib_space *space,
+					enum pgtlib_op_kind kind,
+					unsigned long va, unsigned long size,
+					phys_addr_t phys, struct page **pages,
+					pgprot_t prot, unsigned int flags,
+					struct pgtlib_range *range)
+{
+	struct pgtlib_txn txn;
+	int ret;
+
+	pgtlib_txn_begin(&txn, space, 0);
+	if (kind == PGTLIB_OP_MAP)
+		ret = pgtlib_map_slow(&txn, va, size, phys, pages, prot, flags);
+	else
+		ret = pgtlib_unmap_slow(&txn, va, size);
+	pgtlib_txn_commit_deferred(&txn, range);
+	return ret;
+}
+
+/*
+ * What a _noflush operation that the fast path finished hands back: the
+ * range if it changed a valid entry, or the part a failed map wrote and
+ * took back.
+ */
+static __always_inline void pgtlib_noflush_range(struct pgtlib_op *op,
+						 int ret,
+						 struct pgtlib_range *range)
+{
+	range->start = op->start;
+	range->end = op->start;
+	if (op->dirty)
+		range->end = op->end;
+	else if (ret && op->fail_addr > op->start)
+		range->end = op->fail_addr;
+}
+
 static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 					unsigned long va, unsigned long size,
 					pgprot_t set, pgprot_t clear)
@@ -1353,16 +1524,68 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
  * (a constant there) says whether the protection is @prot's %PGTLIB_PROT_*
  * bits or the caller's @pgprot.
  */
+/*
+ * The start of every map: the open transaction's space, or for a _noflush
+ * map (@txn NULL) the caller's @space, and an empty @range.
+ */
+static __always_inline int pgtlib_map_begin(struct pgtlib_txn *txn,
+					    struct pgtlib_space **space,
+					    unsigned long va,
+					    struct pgtlib_range *range)
+{
+	int ret;
+
+	if (!txn) {
+		range->start = va;
+		range->end = va;
+		return 0;
+	}
+	ret = pgtlib_check_txn(txn);
+	if (!ret)
+		*space = txn->space;
+	return ret;
+}
+
+/* Run a checked map: the fast path, or the general path for its kind. */
+static __always_inline int pgtlib_map_run(struct pgtlib_txn *txn,
+					  struct pgtlib_op *op,
+					  struct pgtlib_range *range)
+{
+	unsigned long size = op->end - op->start;
+	int ret;
+
+	if (pgtlib_op_fast(op, PGTLIB_OP_MAP, &ret)) {
+		if (!txn)
+			pgtlib_noflush_range(op, ret, range);
+		return ret;
+	}
+	if (!txn)
+		return pgtlib_noflush_slow(op->space, PGTLIB_OP_MAP, op->start,
+					   size, op->phys, op->pages, op->prot,
+					   op->flags, range);
+	return pgtlib_map_slow(txn, op->start, size, op->phys, op->pages,
+			       op->prot, op->flags);
+}
+
+/*
+ * The body of pgtlib_map(), pgtlib_map_prot() and pgtlib_map_prot_noflush(),
+ * inlined into each: @raw (a constant there) says whether the protection
+ * is @prot's %PGTLIB_PROT_* bits or the caller's @pgprot; a NULL @txn (a
+ * constant too) makes it a _noflush operation on @space, which sets
+ * @range.
+ */
 static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
+					struct pgtlib_space *space,
 					unsigned long va, phys_addr_t phys,
 					unsigned long size, unsigned int prot,
 					pgprot_t pgprot, bool raw,
-					unsigned int flags)
+					unsigned int flags,
+					struct pgtlib_range *range)
 {
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
-	ret = pgtlib_check_txn(txn);
+	ret = pgtlib_map_begin(txn, &space, va, range);
 	if (ret)
 		return ret;
 	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE |
@@ -1371,25 +1594,23 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
 		return -EINVAL;
 	if (!PAGE_ALIGNED(phys) || phys + size < phys)
 		return -EINVAL;
-	ret = pgtlib_check_range(txn->space, va, size);
+	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
 	if (raw)
-		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, phys,
-						 size, NULL, flags);
+		ret = pgtlib_check_caller_pgprot(space, &pgprot, phys, size,
+						 NULL, flags);
 	else
-		ret = pgtlib_check_map_prot(txn->space, prot, phys, size, NULL);
+		ret = pgtlib_check_map_prot(space, prot, phys, size, NULL);
 	if (ret)
 		return ret;
 	if (!pgtlib_arch_phys_ok(phys + size - 1))
 		return -ERANGE;
-	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	__pgtlib_op_init(&op, txn, space, PGTLIB_OP_MAP, va, size);
 	op.flags = flags;
 	op.phys = phys;
 	op.prot = raw ? pgprot : pgtlib_arch_pgprot(prot);
-	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
-		return ret;
-	return pgtlib_map_slow(txn, va, size, phys, NULL, op.prot, op.flags);
+	return pgtlib_map_run(txn, &op, range);
 }
 
 /**
@@ -1425,48 +1646,49 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 			phys_addr_t phys, unsigned long size,
 			unsigned int prot, unsigned int flags)
 {
-	return __pgtlib_map(txn, va, phys, size, prot, __pgprot(0), false,
-			    flags);
+	return __pgtlib_map(txn, NULL, va, phys, size, prot, __pgprot(0), false,
+			    flags, NULL);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
-/* The body of pgtlib_map_pages() and pgtlib_map_pages_prot(), as above. */
+/* The body of the pgtlib_map_pages*() functions, as above. */
 static __always_inline int __pgtlib_map_pages(struct pgtlib_txn *txn,
+					      struct pgtlib_space *space,
 					      unsigned long va,
 					      struct page **pages,
 					      unsigned int nr_pages,
 					      unsigned int prot,
 					      pgprot_t pgprot, bool raw,
-					      unsigned int flags)
+					      unsigned int flags,
+					      struct pgtlib_range *range)
 {
 	unsigned long size = (unsigned long)nr_pages << PAGE_SHIFT;
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
-	ret = pgtlib_check_txn(txn);
+	ret = pgtlib_map_begin(txn, &space, va, range);
 	if (ret)
 		return ret;
 	if (!pages || !nr_pages ||
 	    (flags & ~(PGTLIB_MAP_REPLACE |
 		       (raw ? PGTLIB_MAP_CALLER_MEMTYPE : 0))))
 		return -EINVAL;
-	ret = pgtlib_check_range(txn->space, va, size);
+	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
 	if (raw)
-		ret = pgtlib_check_caller_pgprot(txn->space, &pgprot, 0, size,
+		ret = pgtlib_check_caller_pgprot(space, &pgprot, 0, size,
 						 pages, flags);
 	else
-		ret = pgtlib_check_map_prot(txn->space, prot, 0, size, pages);
+		ret = pgtlib_check_map_prot(space, prot, 0, size, pages);
 	if (ret)
 		return ret;
-	pgtlib_op_init(&op, txn, PGTLIB_OP_MAP, va, size);
+	__pgtlib_op_init(&op, txn, space, PGTLIB_OP_MAP, va, size);
 	op.flags = flags | PGTLIB_MAP_BASE_PAGES;
+	op.phys = 0;
 	op.pages = pages;
 	op.prot = raw ? pgprot : pgtlib_arch_pgprot(prot);
-	if (pgtlib_op_fast(&op, PGTLIB_OP_MAP, &ret))
-		return ret;
-	return pgtlib_map_slow(txn, va, size, 0, pages, op.prot, op.flags);
+	return pgtlib_map_run(txn, &op, range);
 }
 
 /**
@@ -1488,8 +1710,8 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 			      struct page **pages, unsigned int nr_pages,
 			      unsigned int prot, unsigned int flags)
 {
-	return __pgtlib_map_pages(txn, va, pages, nr_pages, prot, __pgprot(0),
-				  false, flags);
+	return __pgtlib_map_pages(txn, NULL, va, pages, nr_pages, prot,
+				  __pgprot(0), false, flags, NULL);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
@@ -1520,7 +1742,8 @@ noinline int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
 			     phys_addr_t phys, unsigned long size,
 			     pgprot_t prot, unsigned int flags)
 {
-	return __pgtlib_map(txn, va, phys, size, 0, prot, true, flags);
+	return __pgtlib_map(txn, NULL, va, phys, size, 0, prot, true, flags,
+			    NULL);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_prot);
 
@@ -1545,8 +1768,8 @@ noinline int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
 				   struct page **pages, unsigned int nr_pages,
 				   pgprot_t prot, unsigned int flags)
 {
-	return __pgtlib_map_pages(txn, va, pages, nr_pages, 0, prot, true,
-				  flags);
+	return __pgtlib_map_pages(txn, NULL, va, pages, nr_pages, 0, prot,
+				  true, flags, NULL);
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot);
 
@@ -1581,6 +1804,107 @@ noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 	return pgtlib_unmap_slow(txn, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
+
+/**
+ * pgtlib_map_prot_noflush() - pgtlib_map_prot() as a transaction of its own
+ * @space: the space to change
+ * @va: first virtual address, page aligned
+ * @phys: first physical address, page aligned
+ * @size: bytes to map, a multiple of PAGE_SIZE
+ * @prot: a PTE-form protection, as for pgtlib_map_prot()
+ * @flags: as for pgtlib_map_prot()
+ * @range: set to what the caller must invalidate
+ *
+ * One operation, committed as pgtlib_txn_commit_deferred() commits: for
+ * callers with the ``_noflush`` convention that make one change at a time,
+ * as vmap_range_noflush() does. An operation inside one existing PTE table
+ * never builds a transaction at all, which is most of what a one-page
+ * change would cost. Mapping into holes needs no invalidation, so @range
+ * is empty unless %PGTLIB_MAP_REPLACE replaced a leaf, or a failed map
+ * took back leaves it had written (a CPU may have cached them meanwhile).
+ *
+ * Context: may sleep.
+ * Return: as pgtlib_map_prot().
+ */
+noinline int pgtlib_map_prot_noflush(struct pgtlib_space *space,
+				     unsigned long va, phys_addr_t phys,
+				     unsigned long size, pgprot_t prot,
+				     unsigned int flags,
+				     struct pgtlib_range *range)
+{
+	return __pgtlib_map(NULL, space, va, phys, size, 0, prot, true, flags,
+			    range);
+}
+EXPORT_SYMBOL_GPL(pgtlib_map_prot_noflush);
+
+/**
+ * pgtlib_map_pages_prot_noflush() - pgtlib_map_pages_prot() as a
+ *	transaction of its own
+ * @space: the space to change
+ * @va: first virtual address, page aligned
+ * @pages: @nr_pages pages, none NULL
+ * @nr_pages: pages to map
+ * @prot: a PTE-form protection, as for pgtlib_map_prot()
+ * @flags: as for pgtlib_map_pages_prot()
+ * @range: set to what the caller must invalidate
+ *
+ * As pgtlib_map_prot_noflush(), for an array of pages: what
+ * vmap_pages_range_noflush() needs.
+ *
+ * Context: may sleep.
+ * Return: as pgtlib_map_pages_prot().
+ */
+noinline int pgtlib_map_pages_prot_noflush(struct pgtlib_space *space,
+					   unsigned long va,
+					   struct page **pages,
+					   unsigned int nr_pages,
+					   pgprot_t prot, unsigned int flags,
+					   struct pgtlib_range *range)
+{
+	return __pgtlib_map_pages(NULL, space, va, pages, nr_pages, 0, prot,
+				  true, flags, range);
+}
+EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot_noflush);
+
+/**
+ * pgtlib_unmap_noflush() - pgtlib_unmap() as a transaction of its own,
+ *	leaving the invalidation to the caller
+ * @space: the space to change
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @range: set to what the caller must invalidate
+ *
+ * One unmap, committed as pgtlib_txn_commit_deferred() commits: nothing is
+ * invalidated here (unless table pages were removed, which are invalidated
+ * before they are freed), and @range is set to [@va, @va + @size) if a
+ * valid entry was removed, for the caller to invalidate before it frees
+ * the memory that was mapped, as vunmap_range_noflush()'s callers do. An
+ * unmap inside one existing PTE table builds no transaction.
+ *
+ * Context: may sleep.
+ * Return: as pgtlib_unmap().
+ */
+noinline int pgtlib_unmap_noflush(struct pgtlib_space *space,
+				  unsigned long va, unsigned long size,
+				  struct pgtlib_range *range)
+{
+	struct pgtlib_op op __uninitialized;
+	int ret;
+
+	range->start = va;
+	range->end = va;
+	ret = pgtlib_check_range(space, va, size);
+	if (ret)
+		return ret;
+	__pgtlib_op_init(&op, NULL, space, PGTLIB_OP_UNMAP, va, size);
+	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret)) {
+		pgtlib_noflush_range(&op, ret, range);
+		return ret;
+	}
+	return pgtlib_noflush_slow(space, PGTLIB_OP_UNMAP, va, size, 0, NULL,
+				   __pgprot(0), 0, range);
+}
+EXPORT_SYMBOL_GPL(pgtlib_unmap_noflush);
 
 struct pgtlib_prot_change {
 	unsigned int set;
