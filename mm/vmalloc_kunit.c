@@ -447,6 +447,45 @@ static void vmalloc_test_pages(struct kunit *test)
 	vt_unmap(va, PAGE_SIZE);
 }
 
+/*
+ * vmap_pfn() of PFNs past the end of RAM, in two runs that are not
+ * consecutive: every PTE is what the walker wrote, pte_mkspecial() of
+ * pfn_pte() with the protection made non-executable, and the guard page
+ * after them is a hole. A PFN of RAM is refused.
+ */
+static void vmalloc_test_vmap_pfn(struct kunit *test)
+{
+	pgprot_t prot = pgprot_nx(pgprot_noncached(PAGE_KERNEL));
+	unsigned long first = PHYS_PFN(vt_mmio()), pfns[5];
+	struct page *page;
+	unsigned int i;
+	u64 val = 0;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(pfns); i++)
+		pfns[i] = first + (i < 3 ? i : 7 + i);
+	p = vmap_pfn(pfns, ARRAY_SIZE(pfns), pgprot_noncached(PAGE_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < ARRAY_SIZE(pfns); i++) {
+		KUNIT_EXPECT_EQ(test, vt_lookup((unsigned long)p + i * PAGE_SIZE,
+						&val), VT_PTE);
+		KUNIT_EXPECT_EQ_MSG(test, val,
+				    (u64)pte_val(pte_mkspecial(pfn_pte(pfns[i],
+								       prot))),
+				    "page %u", i);
+	}
+	vt_expect_hole(test, (unsigned long)p + ARRAY_SIZE(pfns) * PAGE_SIZE);
+	vunmap(p);
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pfns[3] = page_to_pfn(page);
+	kunit_info(test, "a warning about a PFN of RAM may follow");
+	KUNIT_EXPECT_NULL(test, vmap_pfn(pfns, ARRAY_SIZE(pfns),
+					 pgprot_noncached(PAGE_KERNEL)));
+	__free_page(page);
+}
+
 static struct kunit_case vmalloc_test_cases[] = {
 	KUNIT_CASE(vmalloc_test_range_prots),
 	KUNIT_CASE(vmalloc_test_to_page),
@@ -454,6 +493,7 @@ static struct kunit_case vmalloc_test_cases[] = {
 	KUNIT_CASE(vmalloc_test_to_page_cont),
 #endif
 	KUNIT_CASE(vmalloc_test_pages),
+	KUNIT_CASE(vmalloc_test_vmap_pfn),
 	{}
 };
 
