@@ -50,6 +50,23 @@ STAGE = re.compile(r"^PGTLIB-STAGE (begin|end|skip) (\S+)(.*)$")
 ROW = re.compile(r"PGTBENCH (\S+) (.*)$")
 FAIL = re.compile(r"PGTBENCH-FAIL (.*)$")
 VMA = re.compile(r"PGTBENCH-VMALLOC (.*)$")
+# x86 kernel requests by caller, before (0) and after (1) a phase
+KF = re.compile(r"PGTBENCH-KF ([01]) (\S+?)(?:\+\S+)? (\d+)$")
+# callers that are CPA (set_memory_*()) splitting or changing the direct
+# map: issue 12's code, which the vmalloc port does not change
+CPA_CALLERS = ("cpa_flush", "__change_page_attr_set_clr")
+
+
+def caller_deltas(sec):
+    """Kernel requests per caller made between the two PGTBENCH-KF dumps
+    of a section (x86 only; empty elsewhere)."""
+    seen = ({}, {})
+    for l in sec:
+        m = KF.search(l)
+        if m:
+            seen[int(m.group(1))][m.group(2)] = int(m.group(3))
+    return {k: v - seen[0].get(k, 0) for k, v in seen[1].items()
+            if v != seen[0].get(k, 0)}
 SUMMARY = re.compile(r"Summary: (\S+) passed: (\d+) failed: (\d+) "
                      r"repeat: (\d+) loops: (\d+) avg: (\d+) usec")
 KV = re.compile(r"(\w+)=(\S+)")
@@ -113,11 +130,23 @@ def parse(path, kind):
             "instr": str(usec * 1000 // loops),
             "tlb": "%.3f" % (int(vma[0]["tlb"]) / (runs * loops)),
             "splits": "0",
-            "tables": vma[0]["tables"],
+            # vmalloc's own tables: the whole of init_mm also counts the
+            # direct-map splits that CPA makes when the module loads
+            "tables": vma[0].get("vtables", vma[0]["tables"]),
             "ops": str(runs * loops),
         }
         if "req" in vma[0]:
-            rows[key]["req"] = vma[0]["req"]
+            # the kernel's own requests: x86 also counts user address
+            # spaces' (modprobe's processes) in nr_tlb_remote_flush; and
+            # CPA's, which split whatever 2M leaves the module's pages
+            # land in (the pgtlib kernel's direct map has more of them),
+            # are shown apart
+            callers = caller_deltas(sec)
+            cpa = sum(v for k, v in callers.items() if k in CPA_CALLERS)
+            rows[key]["req"] = str(int(vma[0].get("kreq", vma[0]["req"])) -
+                                   cpa)
+            rows[key]["req_cpa"] = str(cpa)
+            rows[key]["callers"] = callers
         order.append(key)
     pics = {}
     for name, sec in sections.items():
@@ -301,7 +330,23 @@ def main():
     print("(x86 nr_tlb_* vm events, arm64 completed broadcast TLBIs); splits, "
           "tables: direct-map splits and init_mm table pages left, base/pgtlib;")
     print("req: invalidation requests reaching every CPU in the whole phase "
-          "(nr_tlb_remote_flush), base/pgtlib")
+          "(nr_tlb_remote_flush), base/pgtlib;")
+    print("test_vmalloc rows: req is the kernel's own (x86: less user address "
+          "spaces' requests, pgtbench/kreq, and less CPA's, shown below);")
+    print("tables, those below the vmalloc range's top-level entries "
+          "(pgtbench/vtables)")
+    vm = [n for n in border if n.startswith("test_vmalloc:")]
+    if any("req_cpa" in base[n] for n in vm):
+        tot = {}
+        for kind, rs in (("base", base), ("pgtlib", lib)):
+            for n in vm:
+                for k, v in rs[n].get("callers", {}).items():
+                    tot.setdefault(k, [0, 0])[kind == "pgtlib"] += v
+        print("test_vmalloc, all cases: kernel invalidation requests by "
+              "caller, base/pgtlib (CPA's are not in req):")
+        for k in sorted(tot):
+            print("  %-40s %6d/%d%s" % (k, tot[k][0], tot[k][1],
+                                        "  (CPA)" if k in CPA_CALLERS else ""))
     for n in border:
         if (n.startswith(("secretmem:", "gmem:")) and n.endswith(":free") and
                 any(x != "0" for x in base[n].get("dm2m", "0").split(","))):

@@ -12,7 +12,9 @@
 #                              each completed broadcast invalidation
 #   x86 tlb.c                  harness/bench/x86-tlb-count.patch: count each
 #                              flush_tlb_kernel_range() as a request to every
-#                              CPU (6.12 counts flush_tlb_all() only)
+#                              CPU (6.12 counts flush_tlb_all() only); note
+#                              the caller of each kernel request, and count
+#                              user address spaces' apart (pgtbench debugfs)
 #   arch/arm64/Kconfig.debug   + config DEBUG_TLBFLUSH (x86 has it)
 #   base only: guest_memfd    harness/bench/gmem-perfolio.patch: the upstream
 #                              series' GUEST_MEMFD_FLAG_NO_DIRECT_MAP (a

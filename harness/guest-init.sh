@@ -72,7 +72,12 @@ finish() {
 tlb_events() { awk '/^nr_tlb_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
 # invalidation requests that reach every CPU (counted alike in both kernels)
 tlb_req() { awk '/^nr_tlb_remote_flush / { print $2 }' /proc/vmstat; }
+# of those, the kernel's own (x86: less user address spaces')
+tlb_kreq() { cat /sys/kernel/debug/pgtbench/kreq 2>/dev/null || echo 0; }
+# x86: the kernel's requests so far by caller, "<caller> <n>" per line
+tlb_callers() { sed "s/^/PGTBENCH-KF $1 /" /sys/kernel/debug/pgtbench/kflush 2>/dev/null; }
 pt_tables() { cat /sys/kernel/debug/pgtbench/tables 2>/dev/null || echo 0; }
+pt_vtables() { cat /sys/kernel/debug/pgtbench/vtables 2>/dev/null || echo 0; }
 
 # make bench: the same workloads in the base and the pgtlib kernel
 if [ "$MODE" = bench ]; then
@@ -127,26 +132,34 @@ if [ "$MODE" = bench ]; then
 		begin bench:vmalloc:$id
 		t0=$(tlb_events)
 		q0=$(tlb_req)
+		k0=$(tlb_kreq)
 		p0=$(pt_tables)
+		v0=$(pt_vtables)
+		tlb_callers 0
 		for r in 1 2 3; do
 			modprobe test_vmalloc run_test_mask=$((1 << id)) nr_threads=1 \
 				sequential_test_order=1 test_loop_count="$VMALLOC_LOOPS" \
 				test_repeat_count=1
 		done
-		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+		tlb_callers 1
+		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
 	# huge vmalloc: fix_size_alloc_test with vmalloc_huge() of 2M
 	begin bench:vmalloc:0:huge
 	t0=$(tlb_events)
 	q0=$(tlb_req)
+	k0=$(tlb_kreq)
 	p0=$(pt_tables)
+	v0=$(pt_vtables)
+	tlb_callers 0
 	for r in 1 2 3; do
 		modprobe test_vmalloc run_test_mask=1 nr_threads=1 use_huge=1 \
 			nr_pages=512 test_loop_count="$VMALLOC_LOOPS" \
 			test_repeat_count=1
 	done
-	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) tables=$(($(pt_tables) - p0)) loops=$VMALLOC_LOOPS"
+	tlb_callers 1
+	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 	end 0
 	echo 1 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap secretmem-aged-before

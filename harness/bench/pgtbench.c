@@ -14,6 +14,19 @@
  *           "PGTBENCH <name> instr=<per op> tlb=<per op> splits=<n>
  *            tables=<n> pagetable=<n> ops=<n>"
  *   tables  read: table pages of init_mm's page table, counted by a walk
+ *   vtables read: the same below the top-level entries of the vmalloc
+ *           range (x86_64: vmalloc's alone; arm64: with the kernel image's
+ *           and the modules', which share them), for test_vmalloc's rows:
+ *           CPA's splits of the direct map, which loading the module can
+ *           cause, are not vmalloc's
+ *   kflush  read: x86 kernel TLB invalidation requests so far, by caller
+ *           (flush_tlb_all() and flush_tlb_kernel_range() note theirs
+ *           through x86-tlb-count.patch): "<caller> <n>" per line
+ *   kreq    read: nr_tlb_remote_flush less x86's requests for user address
+ *           spaces (native_flush_tlb_multi(), noted through
+ *           x86-tlb-count.patch), in one read: test_vmalloc's rows count
+ *           the kernel's own, as user ones follow where modprobe's
+ *           processes were scheduled, not what vmalloc did
  *   age     write 1: allocate most free memory as order-0 unmovable pages
  *           and free every second one again, in a shuffled order, so that
  *           the free unmovable pages are scattered over the whole of
@@ -171,14 +184,16 @@ static unsigned long pgtbench_count_p4d(pgd_t *pgd)
 	return n;
 }
 
-static unsigned long pgtbench_count_tables(void)
+/* Table pages below the top-level entries that [start, end] touches. */
+static unsigned long pgtbench_count_tables_in(unsigned long start,
+					      unsigned long end)
 {
 	unsigned long n = 0;
 	int i;
 
 	/* as ptdump does: nothing frees init_mm tables under this lock */
 	mmap_write_lock(&init_mm);
-	for (i = 0; i < PTRS_PER_PGD; i++) {
+	for (i = pgd_index(start); i <= pgd_index(end); i++) {
 		pgd_t e = pgdp_get(init_mm.pgd + i);
 
 		if (pgd_none(e) || !pgd_present(e) || pgd_leaf(e))
@@ -187,6 +202,11 @@ static unsigned long pgtbench_count_tables(void)
 	}
 	mmap_write_unlock(&init_mm);
 	return n;
+}
+
+static unsigned long pgtbench_count_tables(void)
+{
+	return pgtbench_count_tables_in(0, ULONG_MAX);
 }
 
 /* ---- workloads ---- */
@@ -536,6 +556,83 @@ static int pgtbench_tables_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pgtbench_tables);
 
+static int pgtbench_vtables_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu\n",
+		   pgtbench_count_tables_in(VMALLOC_START, VMALLOC_END - 1));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_vtables);
+
+static atomic_long_t pgtbench_user_req = ATOMIC_LONG_INIT(0);
+
+/* Called by x86's native_flush_tlb_multi() (x86-tlb-count.patch). */
+void pgtbench_count_user_req(void);
+void pgtbench_count_user_req(void)
+{
+	atomic_long_inc(&pgtbench_user_req);
+}
+
+/*
+ * x86's flush_tlb_all() and flush_tlb_kernel_range() note their caller
+ * (x86-tlb-count.patch), so that a phase's kernel requests can be told
+ * apart by who made them: CPA splitting the direct map is set_memory's
+ * (issue 12), the lazy purge vmalloc's.
+ */
+#define PGTBENCH_KF_CALLERS	32
+static DEFINE_SPINLOCK(pgtbench_kf_lock);
+static unsigned long pgtbench_kf_ip[PGTBENCH_KF_CALLERS];
+static unsigned long pgtbench_kf_n[PGTBENCH_KF_CALLERS];
+void pgtbench_note_kflush(unsigned long ip);
+void pgtbench_note_kflush(unsigned long ip)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&pgtbench_kf_lock, flags);
+	for (i = 0; i < PGTBENCH_KF_CALLERS; i++) {
+		if (!pgtbench_kf_ip[i])
+			pgtbench_kf_ip[i] = ip;
+		if (pgtbench_kf_ip[i] == ip) {
+			pgtbench_kf_n[i]++;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&pgtbench_kf_lock, flags);
+}
+
+static int pgtbench_kf_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	spin_lock_irq(&pgtbench_kf_lock);
+	for (i = 0; i < PGTBENCH_KF_CALLERS && pgtbench_kf_ip[i]; i++)
+		seq_printf(m, "%pS %lu\n", (void *)pgtbench_kf_ip[i],
+			   pgtbench_kf_n[i]);
+	spin_unlock_irq(&pgtbench_kf_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_kf);
+
+/*
+ * The kernel's own requests: nr_tlb_remote_flush less user address spaces',
+ * from one read, so that no request falls between two reads.
+ */
+static int pgtbench_kreq_show(struct seq_file *m, void *v)
+{
+	long user = atomic_long_read(&pgtbench_user_req);
+#ifdef CONFIG_DEBUG_TLBFLUSH
+	unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	seq_printf(m, "%ld\n", (long)ev[NR_TLB_REMOTE_FLUSH] - user);
+#else
+	seq_printf(m, "%ld\n", -user);
+#endif
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_kreq);
+
 static LIST_HEAD(pgtbench_aged);
 static unsigned long pgtbench_nr_aged;
 
@@ -624,6 +721,10 @@ static int __init pgtbench_init(void)
 
 	debugfs_create_file("run", 0400, dir, NULL, &pgtbench_run_fops);
 	debugfs_create_file("tables", 0400, dir, NULL, &pgtbench_tables_fops);
+	debugfs_create_file("vtables", 0400, dir, NULL,
+			    &pgtbench_vtables_fops);
+	debugfs_create_file("kflush", 0400, dir, NULL, &pgtbench_kf_fops);
+	debugfs_create_file("kreq", 0400, dir, NULL, &pgtbench_kreq_fops);
 	debugfs_create_file("age", 0200, dir, NULL, &pgtbench_age_fops);
 	return 0;
 }

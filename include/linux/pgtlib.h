@@ -326,6 +326,8 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 
 int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 		 struct pgtlib_leaf *leaf);
+int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
+		     unsigned long *pfn);
 int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 		unsigned long end, pgtlib_walk_fn fn, void *arg);
 

@@ -1537,8 +1537,10 @@ static u64 pt_kernel_pte_val(unsigned long va)
  * writes what pfn_pte() makes; a map that meets a NULL page or a leaf
  * takes back what it wrote and hands that part back; an unmap hands back
  * its range, and once the caller has invalidated it, another CPU faults
- * through it. A 2M map of a huge leaf, its unmap, and a 2M unmap of a PTE
- * table (which stays, as init_mm's tables do) take the PMD-level path.
+ * through it. A 2M map of a huge leaf and its unmap take the PMD-level
+ * path; unmaps across PTE tables and huge leaves clear them all, and keep
+ * the tables, as init_mm's tables are kept. pgtlib_query_pfn() finds the
+ * page of an address inside a PTE or a 2M leaf.
  */
 static void pgtlib_test_kernel_noflush(struct kunit *test)
 {
@@ -1548,6 +1550,7 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 	struct page *pages[2], *arr[4], *huge;
 	struct pgtlib_range r;
 	pmd_t *pmd, oracle;
+	unsigned long pfn;
 	unsigned int i;
 	int other;
 	u8 byte;
@@ -1567,6 +1570,14 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va + i * PAGE_SIZE),
 				(u64)pte_val(pfn_pte(page_to_pfn(pages[i]),
 						     PAGE_KERNEL)));
+	/* and pgtlib_query_pfn() finds each page, not the hole after */
+	KUNIT_EXPECT_EQ(test, pgtlib_query_pfn(kernel, va + 5, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, page_to_pfn(pages[0]));
+	KUNIT_EXPECT_EQ(test, pgtlib_query_pfn(kernel, va + PAGE_SIZE, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, page_to_pfn(pages[1]));
+	KUNIT_EXPECT_EQ(test, pgtlib_query_pfn(kernel, va + 2 * PAGE_SIZE,
+					       &pfn), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pgtlib_query_pfn(kernel, 0, &pfn), -ERANGE);
 
 	migrate_disable();
 	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
@@ -1638,6 +1649,30 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 						       (void *)(va + PAGE_SIZE),
 						       1), -EFAULT);
 
+	/* across two PTE tables: both cleared, both kept */
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot_noflush(kernel,
+							    va - PAGE_SIZE,
+							    pages, 2,
+							    PAGE_KERNEL, 0,
+							    &r), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)va), 0xa5);
+	KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel, va - PAGE_SIZE,
+						   2 * PAGE_SIZE, &r), 0);
+	KUNIT_EXPECT_EQ(test, r.start, va - PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, r.end, va + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va - PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va), 0);
+	pmd = pt_kernel_pmd(va - PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, pmd);
+	KUNIT_EXPECT_TRUE(test, pmd_present(pmdp_get(pmd)) &&
+			  !pmd_leaf(pmdp_get(pmd)));
+	flush_tlb_kernel_range(r.start, r.end);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+						       (void *)(va - PAGE_SIZE),
+						       1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, (void *)va, 1),
+			-EFAULT);
+
 #ifdef CONFIG_HAVE_ARCH_HUGE_VMAP
 	if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD)) {
 		phys_addr_t phys = page_to_phys(huge);
@@ -1657,6 +1692,11 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, (u64)pmd_val(pmdp_get(pmd)),
 				(u64)pmd_val(oracle));
 		KUNIT_EXPECT_EQ(test, *(u32 *)(hva + PMD_SIZE - 4), 0x600d);
+		KUNIT_EXPECT_EQ(test, pgtlib_query_pfn(kernel,
+						       hva + PMD_SIZE - 4,
+						       &pfn), 0);
+		KUNIT_EXPECT_EQ(test, pfn, page_to_pfn(huge) +
+				(PMD_SIZE >> PAGE_SHIFT) - 1);
 		/* again: -EEXIST, the leaf as it was */
 		KUNIT_EXPECT_EQ(test, pgtlib_map_prot_noflush(kernel, hva, phys,
 							      PMD_SIZE,
@@ -1671,6 +1711,30 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, r.start, hva);
 		KUNIT_EXPECT_EQ(test, r.end, hva + PMD_SIZE);
 		KUNIT_EXPECT_TRUE(test, pmd_none(pmdp_get(pmd)));
+		flush_tlb_kernel_range(r.start, r.end);
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
+							       (void *)hva, 1),
+				-EFAULT);
+
+		/* one unmap of a PTE before the leaf and of the leaf */
+		KUNIT_ASSERT_EQ(test, pgtlib_map_prot_noflush(kernel, hva, phys,
+							      PMD_SIZE,
+							      PAGE_KERNEL, 0,
+							      &r), 0);
+		KUNIT_ASSERT_EQ(test,
+				pgtlib_map_pages_prot_noflush(kernel,
+							      hva - PAGE_SIZE,
+							      pages, 1,
+							      PAGE_KERNEL, 0,
+							      &r), 0);
+		KUNIT_EXPECT_EQ(test, pgtlib_unmap_noflush(kernel,
+							   hva - PAGE_SIZE,
+							   PMD_SIZE + PAGE_SIZE,
+							   &r), 0);
+		KUNIT_EXPECT_EQ(test, r.start, hva - PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, r.end, hva + PMD_SIZE);
+		KUNIT_EXPECT_TRUE(test, pmd_none(pmdp_get(pmd)));
+		KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(hva - PAGE_SIZE), 0);
 		flush_tlb_kernel_range(r.start, r.end);
 		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte,
 							       (void *)hva, 1),

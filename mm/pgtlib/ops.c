@@ -1122,8 +1122,7 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
 /*
  * The fast path one level up, for a range that is exactly one PMD entry's
  * span (a 2M vmap_range() or huge vmalloc chunk): map one huge leaf into
- * a hole, or unmap a huge leaf or, in the kernel space, whose tables
- * unmap keeps, a whole PTE table's entries. The same rule makes it safe
+ * a hole, or unmap a huge leaf. The same rule makes it safe
  * without the lock: only an operation whose range covers this span can
  * change the entry or the table that holds it. Out of line, and by value,
  * so that the one-page path stays as it is. Returns 0 or an error as the
@@ -1170,24 +1169,91 @@ static noinline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
 		pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
 		pgtlib_count(txn, pages_unmapped, PMD_SIZE >> PAGE_SHIFT);
 		break;
-	default: {
-		/* Only its dirty flag is used, and only without @txn. */
-		struct pgtlib_op op __uninitialized;
-
-		if (kind == PGTLIB_OP_MAP ||
-		    !(space->flags & PGTLIB_SPACE_KERNEL))
-			return PGTLIB_PMD_FAST_DECLINED;
-		op.dirty = false;
-		__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_UNMAP,
-				    pte_offset_kernel(&pmd, addr), addr,
-				    addr + PMD_SIZE);
-		return op.dirty ? PGTLIB_PMD_FAST_DIRTY : 0;
-	}
+	default:
+		/* A table: the kernel space's unmaps go through the next. */
+		return PGTLIB_PMD_FAST_DECLINED;
 	}
 	if (!txn)
 		return PGTLIB_PMD_FAST_DIRTY;
 	pgtlib_txn_add_range(txn, addr, addr + PMD_SIZE);
 	return 0;
+}
+
+/* Whether an end of an unmap at @addr in the PTEs at @ptep cuts a group. */
+static bool pgtlib_cuts_cont(pte_t *ptep, unsigned long addr)
+{
+	return PGTLIB_ARCH_CONT_PTES > 1 &&
+	       !IS_ALIGNED(addr, PGTLIB_CONT_SIZE) &&
+	       pgtlib_arch_pte_cont(pte_val(pgtlib_arch_pte_get(ptep)));
+}
+
+/*
+ * An unmap in the kernel space that crosses PMD entries' spans (vunmap()
+ * of an area across a 2M boundary, or of a percpu chunk): in each span,
+ * clear the huge leaf, which the range must cover whole, or the PTEs, and
+ * keep the table, as the kernel space always does. Every span is checked
+ * before any is changed, so that a range the general path must take (a
+ * huge leaf or contiguous group cut in part, a level above a PMD that is
+ * not a table) is changed by nothing here. Safe without the lock for the
+ * reason pgtlib_pmd_fast() is. Returns as pgtlib_pmd_fast().
+ */
+static noinline int pgtlib_unmap_spans_fast(struct pgtlib_txn *txn,
+					    struct pgtlib_space *space,
+					    unsigned long start,
+					    unsigned long end)
+{
+	/* Only its dirty flag is used, and only without @txn. */
+	struct pgtlib_op op __uninitialized;
+	unsigned long addr, next, val;
+	bool apply = false;
+	pte_t *ptep, *last;
+	pmd_t *pmdp, pmd;
+
+	op.dirty = false;
+again:
+	for (addr = start; addr != end; addr = next) {
+		next = pmd_addr_end(addr, end);
+		pmdp = pgtlib_pmd_lookup(space, addr, &pmd);
+		if (!pmdp)
+			return PGTLIB_PMD_FAST_DECLINED;
+		val = pmd_val(pmd);
+		switch (pgtlib_entry_kind(PGTLIB_LEVEL_PMD, val)) {
+		case PGTLIB_HOLE:
+			break;
+		case PGTLIB_LEAF:
+			if (!apply) {
+				if (next - addr != PMD_SIZE ||
+				    pgtlib_arch_pmd_cont(val))
+					return PGTLIB_PMD_FAST_DECLINED;
+				break;
+			}
+			pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
+			pgtlib_count(txn, pages_unmapped,
+				     PMD_SIZE >> PAGE_SHIFT);
+			if (txn)
+				pgtlib_txn_add_range(txn, addr, next);
+			else
+				op.dirty = true;
+			break;
+		default:
+			ptep = pte_offset_kernel(&pmd, addr);
+			if (apply) {
+				__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_UNMAP,
+						    ptep, addr, next);
+				break;
+			}
+			last = ptep + ((next - addr) >> PAGE_SHIFT) - 1;
+			if ((addr == start && pgtlib_cuts_cont(ptep, addr)) ||
+			    (next == end && pgtlib_cuts_cont(last, end)))
+				return PGTLIB_PMD_FAST_DECLINED;
+			break;
+		}
+	}
+	if (!apply) {
+		apply = true;
+		goto again;
+	}
+	return op.dirty ? PGTLIB_PMD_FAST_DIRTY : 0;
 }
 
 /*
@@ -1208,6 +1274,7 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 {
 	struct pgtlib_txn *txn = op->txn;
 	pte_t *ptep;
+	int r;
 
 	if (kind != PGTLIB_OP_MAP && kind != PGTLIB_OP_UNMAP &&
 	    kind != PGTLIB_OP_PROTECT)
@@ -1222,17 +1289,22 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	if (op->end - op->start == PMD_SIZE &&
 	    IS_ALIGNED(op->start, PMD_SIZE) && kind != PGTLIB_OP_PROTECT &&
 	    !(kind == PGTLIB_OP_MAP && op->pages)) {
-		int r = pgtlib_pmd_fast(txn, op->space, kind, op->start,
-					kind == PGTLIB_OP_MAP ? op->phys : 0,
-					kind == PGTLIB_OP_MAP ?
-					op->prot : __pgprot(0),
-					op->flags);
-
-		if (r == PGTLIB_PMD_FAST_DECLINED)
-			return false;
-		op->dirty = r == PGTLIB_PMD_FAST_DIRTY;
-		*ret = r == PGTLIB_PMD_FAST_DIRTY ? 0 : r;
-		return true;
+		r = pgtlib_pmd_fast(txn, op->space, kind, op->start,
+				    kind == PGTLIB_OP_MAP ? op->phys : 0,
+				    kind == PGTLIB_OP_MAP ?
+				    op->prot : __pgprot(0), op->flags);
+		if (r != PGTLIB_PMD_FAST_DECLINED)
+			goto done;
+	}
+	/* A kernel space unmap across spans, or of a whole PTE table. */
+	if (kind == PGTLIB_OP_UNMAP &&
+	    (op->space->flags & PGTLIB_SPACE_KERNEL) &&
+	    ((op->start ^ (op->end - 1)) & PMD_MASK ||
+	     op->end - op->start >= PMD_SIZE)) {
+		r = pgtlib_unmap_spans_fast(txn, op->space, op->start,
+					    op->end);
+		if (r != PGTLIB_PMD_FAST_DECLINED)
+			goto done;
 	}
 	/* Inside one PMD entry's span, and not all of it. */
 	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
@@ -1254,6 +1326,10 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	if (*ret && op->fail_addr > op->start)
 		*ret = pgtlib_ptes_take_back(txn, ptep, op->start,
 					     op->fail_addr, *ret);
+	return true;
+done:
+	op->dirty = r == PGTLIB_PMD_FAST_DIRTY;
+	*ret = r == PGTLIB_PMD_FAST_DIRTY ? 0 : r;
 	return true;
 }
 

@@ -161,3 +161,46 @@ int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pgtlib_query);
+
+/**
+ * pgtlib_query_pfn() - the page frame that one address translates to
+ * @space: the space
+ * @va: the address
+ * @pfn: set to the PFN of the page @va is in, if it is mapped
+ *
+ * What pgtlib_query() finds, for callers that look up page by page and
+ * want only the page, as vmalloc_to_page() does for /proc/kcore and for
+ * percpu's chunks: one descent of pgtlib's cursor, each entry read once,
+ * with no callback and no protection decoded. It reads the tables as
+ * pgtlib_walk() does.
+ *
+ * Context: any context that may take a spinlock.
+ * Return: 0 if @va is mapped; -ENOENT if it is a hole; -ERANGE if @va is
+ * outside the space.
+ */
+int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
+		     unsigned long *pfn)
+{
+	struct pgtlib_cursor c;
+	int ret = -ENOENT;
+
+	if (va < space->start || va > space->end - 1)
+		return -ERANGE;
+
+	rcu_read_lock();
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		spin_lock(space->lock);
+	for (pgtlib_cursor_top(&c, space, va); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		;
+	if (c.kind == PGTLIB_LEAF) {
+		*pfn = pgtlib_entry_pfn(c.level, c.val) +
+		       ((va & (__pgtlib_level_size(c.level) - 1)) >> PAGE_SHIFT);
+		ret = 0;
+	}
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		spin_unlock(space->lock);
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pgtlib_query_pfn);
