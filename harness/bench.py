@@ -226,10 +226,16 @@ def port_problems(n, b, l, pics, base):
         tol = VMALLOC_LAYOUT_TOLERANCE if n in VMALLOC_LAYOUT else CHECK_TOLERANCE
         if num(l["instr"]) > num(b["instr"]) * (1 + tol):
             bad.append("ratio above 1.00 + %.0f%%" % (tol * 100))
-        # the measure: invalidation requests over the whole run
-        if num(l.get("req")) is None or num(l.get("req")) > num(b.get("req")):
+        # the measure: invalidation requests over the whole run;
+        # most are the lazy purge's, whose count follows the layout as the
+        # cost does (the base alone read 41 and 42 for full_fit, 66 and 69
+        # for long_busy_list, 249 and 250 for the huge run in two runs of
+        # one session), so within the same tolerance
+        if (num(l.get("req")) is None or
+                num(l.get("req")) > num(b.get("req")) * (1 + tol)):
             bad.append("%s invalidation requests, base %s" % (l.get("req"), b.get("req")))
-        if int(l.get("tables", "0")) > int(b.get("tables", "0")):
+        bt = int(b.get("tables", "0"))
+        if int(l.get("tables", "0")) > bt + abs(bt) * tol:
             bad.append("%s table pages left, base %s" % (l["tables"], b["tables"]))
         return bad
     if n.startswith(("page_alloc:", "kmap_local_page")):

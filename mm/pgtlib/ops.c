@@ -1122,17 +1122,17 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
 /*
  * The fast path one level up, for a range that is exactly one PMD entry's
  * span (a 2M vmap_range() or huge vmalloc chunk): map one huge leaf into
- * a hole, or unmap a huge leaf. The same rule makes it safe
- * without the lock: only an operation whose range covers this span can
- * change the entry or the table that holds it. Out of line, and by value,
- * so that the one-page path stays as it is. Returns 0 or an error as the
+ * a hole, or unmap a huge leaf. The same rule makes it safe without the
+ * lock: only an operation whose range covers this span can change the
+ * entry or the table that holds it. Inline, behind a test of the range's
+ * size that the one-page path passes over. Returns 0 or an error as the
  * operation would, or one of PGTLIB_PMD_FAST_*.
  */
-static noinline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
-				    struct pgtlib_space *space,
-				    enum pgtlib_op_kind kind,
-				    unsigned long addr, phys_addr_t phys,
-				    pgprot_t prot, unsigned int flags)
+static __always_inline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
+					   struct pgtlib_space *space,
+					   enum pgtlib_op_kind kind,
+					   unsigned long addr, phys_addr_t phys,
+					   pgprot_t prot, unsigned int flags)
 {
 	unsigned long val;
 	pmd_t *pmdp, pmd;
@@ -1285,7 +1285,7 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	if (kind == PGTLIB_OP_MAP && txn &&
 	    unlikely(pgtlib_txn_pending(txn, op->start, op->end)))
 		return false;
-	/* One PMD entry's span: out of line, as that is no small change. */
+	/* One PMD entry's span: one huge leaf, or none. */
 	if (op->end - op->start == PMD_SIZE &&
 	    IS_ALIGNED(op->start, PMD_SIZE) && kind != PGTLIB_OP_PROTECT &&
 	    !(kind == PGTLIB_OP_MAP && op->pages)) {
