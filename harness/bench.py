@@ -342,7 +342,7 @@ def main():
     print("tables, those below the vmalloc range's top-level entries "
           "(pgtbench/vtables)")
     vm = [n for n in border if n.startswith("test_vmalloc:")]
-    if any("req_cpa" in base[n] for n in vm):
+    if any(base[n].get("callers") or lib[n].get("callers") for n in vm):
         tot = {}
         for kind, rs in (("base", base), ("pgtlib", lib)):
             for n in vm:
