@@ -1116,6 +1116,38 @@ static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
 	return pte_offset_kernel(&pmd, addr);
 }
 
+/*
+ * The PMD entry for @addr, as pgtlib_pmd_lookup() finds it, and its kind;
+ * NULL where a level above is not a table.
+ */
+static __always_inline pmd_t *pgtlib_pmd_entry(struct pgtlib_space *space,
+					       unsigned long addr, pmd_t *pmd,
+					       enum pgtlib_entry_kind *kind)
+{
+	pmd_t *pmdp = pgtlib_pmd_lookup(space, addr, pmd);
+
+	if (pmdp)
+		*kind = pgtlib_entry_kind(PGTLIB_LEVEL_PMD, pmd_val(*pmd));
+	return pmdp;
+}
+
+/*
+ * Unmap the huge leaf at @pmdp, for [@addr, @addr + PMD_SIZE). Returns
+ * true when there is no transaction to note the range in: the caller
+ * hands it back.
+ */
+static __always_inline bool pgtlib_pmd_leaf_clear(struct pgtlib_txn *txn,
+						  pmd_t *pmdp,
+						  unsigned long addr)
+{
+	pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
+	pgtlib_count(txn, pages_unmapped, PMD_SIZE >> PAGE_SHIFT);
+	if (!txn)
+		return true;
+	pgtlib_txn_add_range(txn, addr, addr + PMD_SIZE);
+	return false;
+}
+
 #define PGTLIB_PMD_FAST_DECLINED	1	/* take the general path */
 #define PGTLIB_PMD_FAST_DIRTY		2	/* done; a valid entry changed */
 
@@ -1134,18 +1166,17 @@ static __always_inline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
 					   unsigned long addr, phys_addr_t phys,
 					   pgprot_t prot, unsigned int flags)
 {
-	unsigned long val;
+	enum pgtlib_entry_kind ekind;
 	pmd_t *pmdp, pmd;
 
 	/* A new PMD entry that the architecture must copy elsewhere. */
 	if (ARCH_PAGE_TABLE_SYNC_MASK & PGTBL_PMD_MODIFIED)
 		return PGTLIB_PMD_FAST_DECLINED;
-	pmdp = pgtlib_pmd_lookup(space, addr, &pmd);
+	pmdp = pgtlib_pmd_entry(space, addr, &pmd, &ekind);
 	if (!pmdp)
 		return PGTLIB_PMD_FAST_DECLINED;
-	val = pmd_val(pmd);
 
-	switch (pgtlib_entry_kind(PGTLIB_LEVEL_PMD, val)) {
+	switch (ekind) {
 	case PGTLIB_HOLE:
 		if (kind == PGTLIB_OP_UNMAP)
 			return 0;
@@ -1164,19 +1195,14 @@ static __always_inline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
 			return flags & PGTLIB_MAP_REPLACE ?
 			       PGTLIB_PMD_FAST_DECLINED : -EEXIST;
 		/* A contiguous group of blocks is unfolded first. */
-		if (pgtlib_arch_pmd_cont(val))
+		if (pgtlib_arch_pmd_cont(pmd_val(pmd)))
 			return PGTLIB_PMD_FAST_DECLINED;
-		pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
-		pgtlib_count(txn, pages_unmapped, PMD_SIZE >> PAGE_SHIFT);
-		break;
+		return pgtlib_pmd_leaf_clear(txn, pmdp, addr) ?
+		       PGTLIB_PMD_FAST_DIRTY : 0;
 	default:
 		/* A table: the kernel space's unmaps go through the next. */
 		return PGTLIB_PMD_FAST_DECLINED;
 	}
-	if (!txn)
-		return PGTLIB_PMD_FAST_DIRTY;
-	pgtlib_txn_add_range(txn, addr, addr + PMD_SIZE);
-	return 0;
 }
 
 /* Whether an end of an unmap at @addr in the PTEs at @ptep cuts a group. */
@@ -1204,7 +1230,8 @@ static noinline int pgtlib_unmap_spans_fast(struct pgtlib_txn *txn,
 {
 	/* Only its dirty flag is used, and only without @txn. */
 	struct pgtlib_op op __uninitialized;
-	unsigned long addr, next, val;
+	enum pgtlib_entry_kind ekind;
+	unsigned long addr, next;
 	bool apply = false;
 	pte_t *ptep, *last;
 	pmd_t *pmdp, pmd;
@@ -1213,26 +1240,20 @@ static noinline int pgtlib_unmap_spans_fast(struct pgtlib_txn *txn,
 again:
 	for (addr = start; addr != end; addr = next) {
 		next = pmd_addr_end(addr, end);
-		pmdp = pgtlib_pmd_lookup(space, addr, &pmd);
+		pmdp = pgtlib_pmd_entry(space, addr, &pmd, &ekind);
 		if (!pmdp)
 			return PGTLIB_PMD_FAST_DECLINED;
-		val = pmd_val(pmd);
-		switch (pgtlib_entry_kind(PGTLIB_LEVEL_PMD, val)) {
+		switch (ekind) {
 		case PGTLIB_HOLE:
 			break;
 		case PGTLIB_LEAF:
 			if (!apply) {
 				if (next - addr != PMD_SIZE ||
-				    pgtlib_arch_pmd_cont(val))
+				    pgtlib_arch_pmd_cont(pmd_val(pmd)))
 					return PGTLIB_PMD_FAST_DECLINED;
 				break;
 			}
-			pgtlib_entry_write(PGTLIB_LEVEL_PMD, pmdp, 0);
-			pgtlib_count(txn, pages_unmapped,
-				     PMD_SIZE >> PAGE_SHIFT);
-			if (txn)
-				pgtlib_txn_add_range(txn, addr, next);
-			else
+			if (pgtlib_pmd_leaf_clear(txn, pmdp, addr))
 				op.dirty = true;
 			break;
 		default:
