@@ -7,14 +7,19 @@ Usage:
                                               order (after the checks)
   series.py export OUTDIR [--allow-missing]   write git format-patch series
                                               (with cover letter) to OUTDIR
+  series.py strip FILE OUT                    FILE without its stage markers
+  series.py stage TAG FILE OUT                FILE as the entry with "stage:
+                                              TAG" leaves it
 
 OUTDIR is emptied first; it must be below build/ (or a folder this script
 created outside build/ and marked with .pgtlib-harness-owned).
-The format of series.conf is documented at its top. The overlay is every
+The format of series.conf is documented at its top, with the stage
+markers that let one new file grow over several patches. The overlay is every
 file (tracked, or untracked and not ignored) under the top-level folders
 arch include mm lib tools virt Documentation, plus top-level *.patch files.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +33,59 @@ OWNED_MARK = ".pgtlib-harness-owned"
 OVERLAY_DIRS = ["arch", "include", "mm", "lib", "tools", "virt", "Documentation"]
 DEFAULT_AUTHOR = ("pgtlib developers", "pgtlib@lists.example.org")
 KVER = "6.12.117"
+
+
+# A stage marker is a line of its own: "/* @stage TAG */", "// @stage TAG",
+# "# @stage TAG" or ".. @stage TAG" opens a region, the same with "end"
+# closes it; regions nest. TAG names the series.conf entry ("stage: TAG")
+# whose patch adds the region's lines. Markers never reach a kernel tree.
+STAGE_RE = re.compile(r"^\s*(?:/\*|//|#|\.\.)\s*@stage\s+([A-Za-z0-9_-]+)"
+                      r"\s*(?:\*/)?\s*$")
+
+
+def stage_filter(path, text, stages, upto):
+    """text without its marker lines and without the regions whose stage
+    comes after entry index upto (None: keep every region)."""
+    out, stack = [], []
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        m = STAGE_RE.match(line)
+        if m:
+            tag = m.group(1)
+            if tag == "end":
+                if not stack:
+                    fail("%s:%d: '@stage end' without an open region" % (path, n))
+                stack.pop()
+            elif tag not in stages:
+                fail("%s:%d: stage '%s' is not declared by a series.conf "
+                     "entry ('stage: %s')" % (path, n, tag, tag))
+            else:
+                stack.append(stages[tag])
+            continue
+        if upto is None or all(i <= upto for i in stack):
+            out.append(line)
+    if stack:
+        fail("%s: %d '@stage' region(s) not closed" % (path, len(stack)))
+    # a region that ended the file leaves no blank line behind it
+    text = "".join(out)
+    return text.rstrip("\n") + "\n" if text.strip() else text
+
+
+def has_markers(path):
+    try:
+        with open(path, errors="replace") as f:
+            return any(STAGE_RE.match(l) for l in f)
+    except OSError:
+        return False
+
+
+def stage_map(entries):
+    stages = {}
+    for i, e in enumerate(entries):
+        if e.get("stage"):
+            if e["stage"] in stages or e["stage"] == "end":
+                fail("stage '%s' declared twice (or reserved)" % e["stage"])
+            stages[e["stage"]] = i
+    return stages
 
 
 def fail(msg):
@@ -103,12 +161,16 @@ def parse(path=CONF):
     if cur:
         blocks.append((start, cur))
     for start, blk in blocks:
-        e = {"subject": None, "files": [], "body": "", "line": start}
+        e = {"subject": None, "files": [], "body": "", "line": start,
+             "stage": None}
         i, in_files = 0, False
         while i < len(blk) and blk[i].strip() != "":
             l = blk[i]
             if l.startswith("subject:"):
                 e["subject"] = l[len("subject:"):].strip()
+                in_files = False
+            elif l.startswith("stage:"):
+                e["stage"] = l[len("stage:"):].strip()
                 in_files = False
             elif l.startswith("files:"):
                 e["files"] += l[len("files:"):].split()
@@ -122,7 +184,7 @@ def parse(path=CONF):
         e["body"] = body
         if not e["subject"]:
             fail("%s:%d: entry without 'subject:'" % (CONF, start))
-        if not e["files"]:
+        if not e["files"] and not e["stage"]:
             fail("%s:%d: entry '%s' without 'files:'" % (CONF, start, e["subject"]))
         entries.append(e)
     if not entries:
@@ -180,6 +242,11 @@ def check(entries, allow_missing):
         if p not in seen:
             errors.append("overlay file %s is not listed in any entry of "
                           "harness/series.conf" % p)
+    stages = stage_map(entries)
+    for p in sorted(present):
+        if not p.endswith(".patch") and has_markers(os.path.join(TOP, p)):
+            with open(os.path.join(TOP, p)) as f:
+                stage_filter(p, f.read(), stages, None)
     result = []
     made = set()    # new files the series has created so far
     for i, e in enumerate(entries):
@@ -266,9 +333,11 @@ def export(entries, files, outdir):
     git(scratch, "commit", "-q", "--allow-empty", "-m",
         "base: Linux %s (files touched by the series)" % KVER, env=env)
     git(scratch, "tag", "base")
+    stages = stage_map(entries)
+    marked = []     # new files with stage markers, once an entry made them
     for i, e in enumerate(entries):
         mine = [p for j, p in files if j == i]
-        if not mine:
+        if not mine and not e["stage"]:
             print("series: warning: entry %d '%s' has no files present - "
                   "skipped" % (i + 1, e["subject"]), file=sys.stderr)
             continue
@@ -286,7 +355,19 @@ def export(entries, files, outdir):
                 dst = os.path.join(scratch, kp)
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(os.path.join(TOP, p), dst)
+                if has_markers(os.path.join(TOP, p)):
+                    marked.append((p, dst))
+        for p, dst in marked:
+            with open(os.path.join(TOP, p)) as f:
+                text = stage_filter(p, f.read(), stages, i)
+            with open(dst, "w") as f:
+                f.write(text)
         git(scratch, "add", "-A")
+        if subprocess.run(["git", "-C", scratch, "diff", "--cached",
+                           "--quiet"], env=git_env()).returncode == 0:
+            print("series: warning: entry %d '%s' changes nothing - "
+                  "skipped" % (i + 1, e["subject"]), file=sys.stderr)
+            continue
         msg = e["subject"] + "\n\n" + e["body"] + "\n"
         git(scratch, "commit", "-q", "-s", "-F", "-", input=msg, text=True,
             env=env)
@@ -316,6 +397,23 @@ def main():
     args = sys.argv[1:]
     allow = "--allow-missing" in args or os.environ.get("ALLOW_MISSING") == "1"
     args = [a for a in args if a != "--allow-missing"]
+    if args[:1] == ["stage"] and len(args) == 4:
+        # FILE as the patch of the entry that declares stage TAG leaves it
+        stages = stage_map(parse())
+        if args[1] not in stages:
+            fail("no entry declares stage '%s'" % args[1])
+        with open(args[2]) as f:
+            text = stage_filter(args[2], f.read(), stages, stages[args[1]])
+        with open(args[3], "w") as f:
+            f.write(text)
+        return
+    if args[:1] == ["strip"] and len(args) == 3:
+        # the file as kernel trees get it: every region, no markers
+        with open(args[1]) as f:
+            text = stage_filter(args[1], f.read(), stage_map(parse()), None)
+        with open(args[2], "w") as f:
+            f.write(text)
+        return
     if not args or args[0] not in ("check", "order", "export"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -9,7 +9,8 @@
 # Overlay files are applied in the order of harness/series.conf. A new file
 # is copied in when it differs (cmp). A '<path>.patch' is applied with
 # `patch -p1` to a scratch copy of the PRISTINE base file and the result is
-# copied in when it differs. build/linux/.pgtlib-overlay lists the overlaid
+# copied in when it differs. A new file with stage markers (harness/series.py)
+# is copied without them. build/linux/.pgtlib-overlay lists the overlaid
 # paths; a path dropped from the overlay is restored from the base (or
 # deleted if the base does not have it).
 #
@@ -94,6 +95,9 @@ install_file() {
 	changed=$((changed + 1))
 }
 
+# harness/series.py STAGE_RE, for grep -E
+STAGE_MARKER='^[[:space:]]*(/\*|//|#|\.\.)[[:space:]]*@stage[[:space:]]+[A-Za-z0-9_-]+[[:space:]]*(\*/)?[[:space:]]*$'
+
 # Each kernel file is staged in $scratch first: a later patch to the same
 # file ('<path>~tag.patch') applies on top of what the earlier ones made.
 safe_rm_rf "$scratch"
@@ -130,6 +134,13 @@ for p in $order; do
 			die "tree: patch $p touches files other than $kp: $extra"
 		fi
 		src=$work/$kp
+	elif grep -qE "$STAGE_MARKER" "$TOP/$p"; then
+		# a file that grows over several patches: every region, no markers
+		mkdir -p "$scratch/strip/$(dirname "$kp")"
+		python3 "$HARNESS/series.py" strip "$TOP/$p" "$scratch/strip/$kp" ||
+			die "tree: bad stage markers in $p"
+		chmod --reference="$TOP/$p" "$scratch/strip/$kp" 2>/dev/null || true
+		src=$scratch/strip/$kp
 	else
 		src=$TOP/$p
 	fi

@@ -209,6 +209,7 @@ typedef int (*pgtlib_walk_fn)(const struct pgtlib_leaf *leaf, void *arg);
 
 #ifdef CONFIG_PGTLIB
 
+/* @stage txn */
 /**
  * pgtlib_txn_begin() - start a batch of changes to a space
  * @txn: the transaction, on the caller's stack
@@ -253,11 +254,13 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 		txn->resv.end = 0;
 }
 
+/* @stage end */
 unsigned long pgtlib_level_size(unsigned int level);
 bool pgtlib_level_has_leaf(unsigned int level);
 
 struct pgtlib_space *pgtlib_kernel_space(void);
 void __init pgtlib_kernel_space_init(void);
+/* @stage tables */
 struct pgtlib_space *pgtlib_space_create(unsigned long start,
 					 unsigned long end,
 					 unsigned int flags, gfp_t gfp);
@@ -265,6 +268,8 @@ int pgtlib_space_share_kernel(struct pgtlib_space *space,
 			      unsigned long start, unsigned long end);
 void pgtlib_space_destroy(struct pgtlib_space *space);
 unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space);
+/* @stage end */
+/* @stage txn */
 
 void __pgtlib_txn_commit(struct pgtlib_txn *txn);
 
@@ -292,6 +297,8 @@ bool pgtlib_txn_commit_deferred(struct pgtlib_txn *txn,
 				struct pgtlib_range *range);
 void pgtlib_txn_commit_local(struct pgtlib_txn *txn);
 void pgtlib_txn_abort(struct pgtlib_txn *txn);
+/* @stage end */
+/* @stage map */
 
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 	       unsigned long size, unsigned int prot, unsigned int flags);
@@ -306,6 +313,8 @@ int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
 			  pgprot_t prot, unsigned int flags);
 int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 		 unsigned long size);
+/* @stage end */
+/* @stage noflush */
 int pgtlib_map_prot_noflush(struct pgtlib_space *space, unsigned long va,
 			    phys_addr_t phys, unsigned long size,
 			    pgprot_t prot, unsigned int flags,
@@ -317,25 +326,34 @@ int pgtlib_map_pages_prot_noflush(struct pgtlib_space *space,
 				  struct pgtlib_range *range);
 int pgtlib_unmap_noflush(struct pgtlib_space *space, unsigned long va,
 			 unsigned long size, struct pgtlib_range *range);
+/* @stage end */
+/* @stage protect */
 int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 		   unsigned long size, unsigned int set, unsigned int clear);
 int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 			unsigned long size, pgprot_t set, pgprot_t clear);
+/* @stage end */
+/* @stage collapse */
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size);
+/* @stage end */
 
 int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 		 struct pgtlib_leaf *leaf);
+/* @stage noflush */
 int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
 		     unsigned long *pfn);
+/* @stage end */
 int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 		unsigned long end, pgtlib_walk_fn fn, void *arg);
 
+/* @stage reserve */
 int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 		   unsigned long size, gfp_t gfp);
 void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		      unsigned long size);
 
+/* @stage end */
 void pgtlib_global_stats(struct pgtlib_stats *stats);
 
 #else /* !CONFIG_PGTLIB */

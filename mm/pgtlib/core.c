@@ -21,9 +21,11 @@
 
 #include "internal.h"
 
+/* @stage tables */
 /* Spare table pages a space keeps beyond those reserved for callers. */
 #define PGTLIB_SPARE_CACHE	16
 
+/* @stage end */
 /*
  * Usable from the first vmalloc() and ioremap(), before any initcall; only
  * @start waits for pgtlib_kernel_space_init() (x86's PAGE_OFFSET is set at
@@ -71,6 +73,7 @@ bool pgtlib_level_has_leaf(unsigned int level)
 }
 EXPORT_SYMBOL_GPL(pgtlib_level_has_leaf);
 
+/* @stage tables */
 /*
  * Table pages are page-table descriptors, allocated, typed and freed as the
  * kernel's own allocators do it for the same level, so that the kernel's
@@ -379,12 +382,14 @@ static void pgtlib_free_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(pgtlib_free_work, pgtlib_free_work_fn);
 
+/* @stage txn */
 static void pgtlib_table_rcu_free(struct rcu_head *head)
 {
 	llist_add((struct llist_node *)head, &pgtlib_rcu_freed);
 	schedule_work(&pgtlib_free_work);
 }
 
+/* @stage end */
 /**
  * pgtlib_tables_drain() - wait until removed init_mm tables are freed
  *
@@ -399,6 +404,7 @@ void pgtlib_tables_drain(void)
 	flush_work(&pgtlib_free_work);
 }
 
+/* @stage end */
 /**
  * pgtlib_kernel_space() - the kernel's own page table
  *
@@ -433,6 +439,7 @@ static int __init pgtlib_init(void)
 }
 core_initcall(pgtlib_init);
 
+/* @stage tables */
 /**
  * pgtlib_space_create() - create an empty kernel page table
  * @start: first virtual address the space may map, page aligned
@@ -580,7 +587,9 @@ void pgtlib_space_destroy(struct pgtlib_space *space)
 
 	pgtlib_free_tables(space, PGTLIB_LEVEL_PGD, NULL, space->start,
 			   space->end);
+/* @stage reserve */
 	pgtlib_reservations_free(space);
+/* @stage end */
 	list_for_each_entry_safe(page, next, &space->spare, lru) {
 		list_del(&page->lru);
 		pgtlib_table_free(page);
@@ -605,6 +614,8 @@ unsigned long pgtlib_space_nr_tables(struct pgtlib_space *space)
 }
 EXPORT_SYMBOL_GPL(pgtlib_space_nr_tables);
 
+/* @stage end */
+/* @stage txn */
 /* The rest of pgtlib_txn_add_range(): keep the ranges sorted and merged. */
 void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			    unsigned long end)
@@ -854,6 +865,7 @@ void pgtlib_txn_abort(struct pgtlib_txn *txn)
 }
 EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
 
+/* @stage end */
 /**
  * pgtlib_global_stats() - counters summed over all transactions
  * @stats: filled in

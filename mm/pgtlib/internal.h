@@ -497,6 +497,7 @@ static inline int pgtlib_check_range(struct pgtlib_space *space,
 	return 0;
 }
 
+/* @stage tables */
 bool pgtlib_table_is_ours(void *table);
 
 int pgtlib_tables_claim(struct pgtlib_txn *txn, struct list_head *list,
@@ -513,6 +514,8 @@ void *__pgtlib_tables_take(struct pgtlib_space *space, struct list_head *list,
 			   unsigned int level);
 void pgtlib_tables_drain(void);
 void pgtlib_tables_retire(struct pgtlib_txn *txn, void *table);
+/* @stage end */
+/* @stage txn */
 void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			    unsigned long end);
 
@@ -547,8 +550,12 @@ static inline bool pgtlib_txn_pending(struct pgtlib_txn *txn,
 	return false;
 }
 
+/* @stage end */
+/* @stage reserve */
 void pgtlib_reservations_free(struct pgtlib_space *space);
 
+/* @stage end */
+/* @stage debugfs */
 struct seq_file;
 int pgtlib_bench_show(struct seq_file *m, void *v);
 
@@ -565,4 +572,5 @@ struct pgtlib_test_area {
 int pgtlib_test_area_get(struct pgtlib_test_area *area);
 void pgtlib_test_area_put(struct pgtlib_test_area *area);
 
+/* @stage end */
 #endif /* _MM_PGTLIB_INTERNAL_H */

@@ -476,7 +476,9 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 			     unsigned long next)
 {
 	unsigned long pages = (next - addr) >> PAGE_SHIFT;
+/* @stage protect */
 	pgprot_t old, new;
+/* @stage end */
 
 	if (op->kind == PGTLIB_OP_RESERVE || op->kind == PGTLIB_OP_COLLAPSE)
 		return 0;
@@ -510,6 +512,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 		pgtlib_entry_write(level, ep, 0);
 		pgtlib_count(op->txn, pages_unmapped, pages);
 		break;
+/* @stage protect */
 	case PGTLIB_OP_PROTECT:
 		old = pgtlib_arch_leaf_prot(level, val);
 		new = __pgprot((pgprot_val(old) & ~pgprot_val(op->clear_mask)) |
@@ -522,6 +525,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 						       new));
 		pgtlib_count(op->txn, pages_protected, pages);
 		break;
+/* @stage end */
 	default:
 		return 0;
 	}
@@ -529,6 +533,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 	return 0;
 }
 
+/* @stage collapse */
 /*
  * If the table under @ep holds leaves one level down that map one aligned,
  * contiguous range with one protection, replace it by a single leaf.
@@ -589,6 +594,7 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	pgtlib_count(op->txn, leaves_collapsed, 1);
 }
 
+/* @stage end */
 /*
  * An IPI cannot be sent, nor waited for, with interrupts disabled: on x86
  * a live space's general path is refused then, before it changes
@@ -656,8 +662,10 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	/* RESERVE and COLLAPSE have nothing to do inside a PTE table. */
 	if (level == PGTLIB_LEVEL_PMD && (op->kind == PGTLIB_OP_RESERVE ||
 					  op->kind == PGTLIB_OP_COLLAPSE)) {
+/* @stage collapse */
 		if (op->kind == PGTLIB_OP_COLLAPSE && whole)
 			pgtlib_try_collapse(op, level, ep, addr);
+/* @stage end */
 		return 1;
 	}
 
@@ -665,10 +673,12 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	if (ret || !whole)
 		return ret ?: 1;
 
+/* @stage collapse */
 	if (op->kind == PGTLIB_OP_COLLAPSE) {
 		pgtlib_try_collapse(op, level, ep, addr);
 		return 1;
 	}
+/* @stage end */
 	if (op->kind != PGTLIB_OP_UNMAP || !child_empty || op->keep_tables)
 		return 1;
 	/*
@@ -742,7 +752,10 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 		    unsigned long end)
 {
 	unsigned long start = addr, done = 0, pfn, val;
-	pgprot_t prot, set, clear;
+	pgprot_t prot;
+/* @stage protect */
+	pgprot_t set, clear;
+/* @stage end */
 	unsigned int flags;
 	struct page **page;
 	pte_t *last;
@@ -811,6 +824,7 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 		pgtlib_count(txn, pages_unmapped, done);
 		flush = done;
 		break;
+/* @stage protect */
 	case PGTLIB_OP_PROTECT:
 		set = op->set_mask;
 		clear = op->clear_mask;
@@ -839,6 +853,7 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 		pgtlib_count(txn, pages_protected, done);
 		flush = done;
 		break;
+/* @stage end */
 	default:
 		return 0;
 	}
@@ -1059,6 +1074,7 @@ static void pgtlib_op_take_back(struct pgtlib_op *op)
 				 op->txn->stats.pages_unmapped - unmapped);
 }
 
+/* @stage fast */
 /*
  * The same for the fast path, whose MAP stayed in the PTE table @ptep and
  * wrote every PTE of [start, fail). @txn is NULL for a _noflush map, whose
@@ -1354,6 +1370,7 @@ done:
 	return true;
 }
 
+/* @stage end */
 /* Operations that split the huge leaves their range covers in part. */
 static bool pgtlib_op_splits(struct pgtlib_op *op)
 {
@@ -1564,6 +1581,7 @@ static noinline int pgtlib_unmap_slow(struct pgtlib_txn *txn,
 	return pgtlib_op_slow(&op);
 }
 
+/* @stage noflush */
 /*
  * The _noflush operations' general path: a transaction of their own,
  * committed with pgtlib_txn_commit_deferred(), which hands back @range.
@@ -1604,6 +1622,8 @@ static __always_inline void pgtlib_noflush_range(struct pgtlib_op *op,
 		range->end = op->fail_addr;
 }
 
+/* @stage end */
+/* @stage protect */
 static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 					unsigned long va, unsigned long size,
 					pgprot_t set, pgprot_t clear)
@@ -1616,6 +1636,7 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 	return pgtlib_op_slow(&op);
 }
 
+/* @stage end */
 /*
  * The body of pgtlib_map() and pgtlib_map_prot(), inlined into each: @raw
  * (a constant there) says whether the protection is @prot's %PGTLIB_PROT_*
@@ -1632,11 +1653,13 @@ static __always_inline int pgtlib_map_begin(struct pgtlib_txn *txn,
 {
 	int ret;
 
+/* @stage noflush */
 	if (!txn) {
 		range->start = va;
 		range->end = va;
 		return 0;
 	}
+/* @stage end */
 	ret = pgtlib_check_txn(txn);
 	if (!ret)
 		*space = txn->space;
@@ -1649,17 +1672,23 @@ static __always_inline int pgtlib_map_run(struct pgtlib_txn *txn,
 					  struct pgtlib_range *range)
 {
 	unsigned long size = op->end - op->start;
+/* @stage fast */
 	int ret;
 
 	if (pgtlib_op_fast(op, PGTLIB_OP_MAP, &ret)) {
+/* @stage noflush */
 		if (!txn)
 			pgtlib_noflush_range(op, ret, range);
+/* @stage end */
 		return ret;
 	}
+/* @stage end */
+/* @stage noflush */
 	if (!txn)
 		return pgtlib_noflush_slow(op->space, PGTLIB_OP_MAP, op->start,
 					   size, op->phys, op->pages, op->prot,
 					   op->flags, range);
+/* @stage end */
 	return pgtlib_map_slow(txn, op->start, size, op->phys, op->pages,
 			       op->prot, op->flags);
 }
@@ -1889,19 +1918,24 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot);
 noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 			  unsigned long size)
 {
+/* @stage fast */
 	struct pgtlib_op op __uninitialized;
+/* @stage end */
 	int ret;
 
 	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
+/* @stage fast */
 	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret))
 		return ret;
+/* @stage end */
 	return pgtlib_unmap_slow(txn, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
 
+/* @stage noflush */
 /**
  * pgtlib_map_prot_noflush() - pgtlib_map_prot() as a transaction of its own
  * @space: the space to change
@@ -1993,16 +2027,20 @@ noinline int pgtlib_unmap_noflush(struct pgtlib_space *space,
 	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
+/* @stage fast */
 	__pgtlib_op_init(&op, NULL, space, PGTLIB_OP_UNMAP, va, size);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret)) {
 		pgtlib_noflush_range(&op, ret, range);
 		return ret;
 	}
+/* @stage end */
 	return pgtlib_noflush_slow(space, PGTLIB_OP_UNMAP, va, size, 0, NULL,
 				   __pgprot(0), 0, range);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap_noflush);
 
+/* @stage end */
+/* @stage protect */
 struct pgtlib_prot_change {
 	unsigned int set;
 	unsigned int clear;
@@ -2036,6 +2074,7 @@ static __always_inline int pgtlib_protect_masks(struct pgtlib_txn *txn,
 						unsigned long size,
 						pgprot_t set, pgprot_t clear)
 {
+/* @stage fast */
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
@@ -2044,6 +2083,7 @@ static __always_inline int pgtlib_protect_masks(struct pgtlib_txn *txn,
 	op.clear_mask = clear;
 	if (pgtlib_op_fast(&op, PGTLIB_OP_PROTECT, &ret))
 		return ret;
+/* @stage end */
 	return pgtlib_protect_slow(txn, va, size, set, clear);
 }
 
@@ -2156,6 +2196,8 @@ noinline int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
 
+/* @stage end */
+/* @stage collapse */
 /**
  * pgtlib_collapse() - restore huge leaves in a range
  * @txn: an open transaction
@@ -2184,6 +2226,8 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 
+/* @stage end */
+/* @stage reserve */
 /* The space is going away: its reservations' spares join its own. */
 void pgtlib_reservations_free(struct pgtlib_space *space)
 {
@@ -2304,3 +2348,5 @@ void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 	pgtlib_txn_commit(&txn);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unreserve);
+
+/* @stage end */

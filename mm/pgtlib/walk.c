@@ -161,6 +161,7 @@ int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pgtlib_query);
+/* @stage noflush */
 
 /**
  * pgtlib_query_pfn() - the page frame that one address translates to
@@ -204,3 +205,4 @@ int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(pgtlib_query_pfn);
+/* @stage end */
