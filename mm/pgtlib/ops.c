@@ -171,6 +171,7 @@ static bool pgtlib_bbm_refused(struct pgtlib_op *op, unsigned long start,
 	       (start < (unsigned long)_end && end > (unsigned long)_text);
 }
 
+/* @stage split */
 /*
  * Replace the huge leaf @val at @ep by a table of leaves one level down that
  * map the same memory with the same protection.
@@ -354,6 +355,7 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 	return n;
 }
 
+/* @stage end */
 /* Upper bound of the tables needed to map [start, end) where none exist. */
 static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
 {
@@ -1371,6 +1373,7 @@ done:
 }
 
 /* @stage end */
+/* @stage split */
 /* Operations that split the huge leaves their range covers in part. */
 static bool pgtlib_op_splits(struct pgtlib_op *op)
 {
@@ -1378,12 +1381,15 @@ static bool pgtlib_op_splits(struct pgtlib_op *op)
 	       (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE));
 }
 
+/* @stage end */
 static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
 {
 	unsigned long n = pgtlib_hole_bound(op->start, op->end);
 
+/* @stage split */
 	if (op->flags & PGTLIB_MAP_REPLACE)
 		n += pgtlib_split_bound(op->start) + pgtlib_split_bound(op->end);
+/* @stage end */
 	return n;
 }
 
@@ -1419,8 +1425,12 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 {
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
-	bool emptied, cut = true, live = space->flags & PGTLIB_SPACE_LIVE;
-	unsigned long bound, splits, end = op->end;	/* take-back cuts it */
+	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
+	unsigned long bound, end = op->end;	/* take-back cuts it */
+/* @stage split */
+	unsigned long splits;
+	bool cut = true;
+/* @stage end */
 	int ret;
 
 	/*
@@ -1432,11 +1442,6 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		return -EINVAL;
 
 	/*
-	 * Mapping where this transaction unmapped and has not yet
-	 * invalidated: a TLB may still hold the old translation, and arm64
-	 * forbids making an entry valid before that one is gone.
-	 */
-	/*
 	 * The general path takes the space's lock and may invalidate under
 	 * it, by IPI on x86: another CPU spinning on that lock with
 	 * interrupts off would never answer. There, with interrupts off,
@@ -1445,6 +1450,11 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	if (pgtlib_cannot_flush(space))
 		return -EAGAIN;
 
+	/*
+	 * Mapping where this transaction unmapped and has not yet
+	 * invalidated: a TLB may still hold the old translation, and arm64
+	 * forbids making an entry valid before that one is gone.
+	 */
 	if (op->kind == PGTLIB_OP_MAP &&
 	    pgtlib_txn_pending(txn, op->start, op->end))
 		pgtlib_txn_flush(txn);
@@ -1455,6 +1465,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	op->split_hi = 0;
 	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 
+/* @stage split */
 	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT) {
 		/* Two short descents tell exactly what the ends cut. */
 		cut = false;
@@ -1472,6 +1483,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		goto apply;
 	}
 
+/* @stage end */
 	/*
 	 * Spares covering the upper bound save a walk; otherwise count what
 	 * the range really lacks and allocate only that.
@@ -1487,18 +1499,23 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 		if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
 			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
 						    op->start, op->end, false);
+/* @stage split */
 		if (pgtlib_op_splits(op))
 			exact += pgtlib_count_splits(op, op->start, 0, &cut) +
 				 pgtlib_count_splits(op, op->end, op->start,
 						     &cut);
+/* @stage end */
 		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
 					  true, op->start, op->end);
 		if (ret)
 			return ret;
 	}
 
+/* @stage split */
 apply:
+/* @stage end */
 	spin_lock(space->lock);
+/* @stage split */
 	if (cut && pgtlib_op_splits(op)) {
 		ret = pgtlib_op_split_at(op, op->start) ?:
 		      pgtlib_op_split_at(op, op->end);
@@ -1515,6 +1532,7 @@ apply:
 		if (ret)
 			goto unlock;
 	}
+/* @stage end */
 	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&
 	    (op->flags & PGTLIB_MAP_REPLACE)) {
 		unsigned long unmapped = txn->stats.pages_unmapped;
