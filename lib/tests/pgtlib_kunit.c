@@ -120,6 +120,7 @@ static int pt_unmap(struct pgtlib_space *s, unsigned long va,
 	pgtlib_txn_begin(&txn, s, 0);
 	return pt_end_txn(&txn, pgtlib_unmap(&txn, va, size), st);
 }
+/* @stage kunit-protect */
 
 static int pt_protect(struct pgtlib_space *s, unsigned long va,
 		      unsigned long size, unsigned int set, unsigned int clear,
@@ -139,6 +140,7 @@ static int pt_collapse(struct pgtlib_space *s, unsigned long va,
 	pgtlib_txn_begin(&txn, s, 0);
 	return pt_end_txn(&txn, pgtlib_collapse(&txn, va, size), st);
 }
+/* @stage end */
 
 /*
  * The entry that translates @va in @s: its level and raw value (a leaf, or
@@ -288,6 +290,7 @@ static struct pt_walk *pt_walk(struct kunit *test, struct pgtlib_space *s,
 	KUNIT_EXPECT_FALSE(test, w->overflow);
 	return w;
 }
+/* @stage kunit-reserve */
 
 /* Two walks found the same leaves and holes. */
 static void pt_expect_same_walk(struct kunit *test, const struct pt_walk *a,
@@ -310,6 +313,7 @@ static void pt_expect_same_walk(struct kunit *test, const struct pt_walk *a,
 		KUNIT_EXPECT_EQ_MSG(test, x->prot, y->prot, "entry %u", i);
 	}
 }
+/* @stage end */
 
 /* ---- pgtlib_private: every operation at every level ---- */
 
@@ -593,6 +597,164 @@ static void pgtlib_test_map_cross_top(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
 }
 
+static void pgtlib_test_unmap_split(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, page = va + SZ_1M;
+	struct pgtlib_stats st;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_HOLE(test, s, page);
+	PT_EXPECT_LEAF(test, s, page - PAGE_SIZE, PT_PHYS + SZ_1M - PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, page + PAGE_SIZE, PT_PHYS + SZ_1M + PAGE_SIZE,
+		       PT_RW, PGTLIB_LEVEL_PTE);
+
+	/* unmapping holes is not an error */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 0);
+
+	/* a 1G leaf cut at both ends by a range across two of them */
+	if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PUD)) {
+		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
+					     PT_RW, 0, NULL), 0);
+		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
+					       SZ_4M, &st), 0);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 2);
+		KUNIT_EXPECT_EQ(test, st.pages_unmapped, SZ_4M >> PAGE_SHIFT);
+		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G - SZ_4M,
+			       PT_PHYS + SZ_1G - SZ_4M, PT_RW, PGTLIB_LEVEL_PMD);
+		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
+		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G + SZ_2M,
+			       PT_PHYS + SZ_1G + SZ_2M, PT_RW, PGTLIB_LEVEL_PMD);
+	} else {
+		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
+					     PT_RW, 0, NULL), 0);
+		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
+					       SZ_4M, &st), 0);
+		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
+	}
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pt_free_page_action, __free_page, struct page *);
+
+static struct page *pt_alloc_page(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pt_free_page_action,
+							page), 0);
+	return page;
+}
+
+static void pgtlib_test_map_pages(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_2M - 2 * PAGE_SIZE;
+	unsigned int top = pt_top_hole_level(s), i;
+	struct page *pages[5], *swap[2];
+	struct pgtlib_txn txn;
+
+	for (i = 0; i < 4; i++)
+		pages[i] = pt_alloc_page(test);
+	pages[4] = pages[0];
+
+	/* across a PMD boundary, one PTE per page */
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, 5, PT_RO, 0), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 5);
+	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
+	for (i = 0; i < 5; i++)
+		PT_EXPECT_LEAF(test, s, va + i * PAGE_SIZE,
+			       page_to_phys(pages[i]), PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_HOLE(test, s, va + 5 * PAGE_SIZE);
+
+	/* existing pages are replaced only when asked */
+	swap[0] = pages[3];
+	swap[1] = pages[2];
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
+					       PT_RW, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
+					       PT_RW, PGTLIB_MAP_REPLACE), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 2);
+	PT_EXPECT_LEAF(test, s, va, page_to_phys(pages[0]), PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[3]), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 2 * PAGE_SIZE, page_to_phys(pages[2]),
+		       PT_RW, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + 3 * PAGE_SIZE, page_to_phys(pages[3]),
+		       PT_RO, PGTLIB_LEVEL_PTE);
+
+	/* pages never become a huge leaf, even when they could */
+	KUNIT_EXPECT_EQ(test, pt_unmap(s, pt_base(), SZ_4M, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top) - 1);
+}
+
+/* PGTLIB_MAP_REPLACE splits what the range covers in part, and no more. */
+static void pgtlib_test_map_replace(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int level = pt_1g_level();
+	phys_addr_t other = 3 * PT_PHYS;
+	struct pgtlib_stats st;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+
+	/* an aligned 2M range inside the 1G leaf becomes a 2M leaf */
+	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO, 0,
+				     &st), -EEXIST);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO,
+				     PGTLIB_MAP_REPLACE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, level - 1);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + SZ_1M, other + SZ_1M, PT_RO,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_1M, PT_PHYS + SZ_1M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS + SZ_4M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+
+	/* 4K inside that 2M leaf */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M + PAGE_SIZE, PT_PHYS,
+				     PAGE_SIZE, PT_RX, PGTLIB_MAP_REPLACE, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 1);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + PAGE_SIZE, PT_PHYS, PT_RX,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, other, PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M + 2 * PAGE_SIZE,
+		       other + 2 * PAGE_SIZE, PT_RO, PGTLIB_LEVEL_PTE);
+
+	/* replacing a table of PTEs maps the new range all through */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_REPLACE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
+	for (i = 0; i < PTRS_PER_PTE; i += 73) {
+		struct pgtlib_leaf l;
+
+		KUNIT_EXPECT_EQ(test, pgtlib_query(s, va + SZ_2M + i * PAGE_SIZE,
+						   &l), 0);
+		KUNIT_EXPECT_EQ(test, (u64)l.phys, (u64)(PT_PHYS + i * PAGE_SIZE));
+		KUNIT_EXPECT_EQ(test, l.prot, PT_RW);
+	}
+}
+/* @stage kunit-protect */
+
 /* Whole leaves at each level change protection in place. */
 static void pgtlib_test_protect_levels(struct kunit *test)
 {
@@ -741,31 +903,6 @@ static void pgtlib_test_protect_exec_uncached(struct kunit *test)
 	}
 }
 
-/*
- * pgtlib_unreserve() releases what pgtlib_reserve() promised, even after a
- * no-allocation split used a reserved spare and left no huge leaf.
- */
-static void pgtlib_test_unreserve_exact(struct kunit *test)
-{
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_1G;
-	struct pgtlib_txn txn;
-
-	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, va, SZ_2M, GFP_KERNEL), 0);
-	KUNIT_EXPECT_EQ(test, s->nr_reserved, 1);
-
-	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
-	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va, PAGE_SIZE, 0,
-					     PGTLIB_PROT_WRITE), 0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 1);
-	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
-
-	pgtlib_unreserve(s, va, SZ_2M);
-	KUNIT_EXPECT_EQ(test, s->nr_reserved, 0);
-}
-
 /* A 4K protect inside a 2M leaf splits exactly that leaf; collapse undoes. */
 static void pgtlib_test_protect_split_pmd(struct kunit *test)
 {
@@ -873,250 +1010,6 @@ static void pgtlib_test_protect_split_two(struct kunit *test)
 		       PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
 }
 
-static void pgtlib_test_unmap_split(struct kunit *test)
-{
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_1G, page = va + SZ_1M;
-	struct pgtlib_stats st;
-
-	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
-	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 1);
-	KUNIT_EXPECT_EQ(test, st.flushes, 0);
-	PT_EXPECT_HOLE(test, s, page);
-	PT_EXPECT_LEAF(test, s, page - PAGE_SIZE, PT_PHYS + SZ_1M - PAGE_SIZE,
-		       PT_RW, PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, page + PAGE_SIZE, PT_PHYS + SZ_1M + PAGE_SIZE,
-		       PT_RW, PGTLIB_LEVEL_PTE);
-
-	/* unmapping holes is not an error */
-	KUNIT_EXPECT_EQ(test, pt_unmap(s, page, PAGE_SIZE, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.pages_unmapped, 0);
-
-	/* a 1G leaf cut at both ends by a range across two of them */
-	if (pgtlib_level_has_leaf(PGTLIB_LEVEL_PUD)) {
-		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
-					     PT_RW, 0, NULL), 0);
-		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
-					       SZ_4M, &st), 0);
-		KUNIT_EXPECT_EQ(test, st.leaves_split, 2);
-		KUNIT_EXPECT_EQ(test, st.pages_unmapped, SZ_4M >> PAGE_SHIFT);
-		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G - SZ_4M,
-			       PT_PHYS + SZ_1G - SZ_4M, PT_RW, PGTLIB_LEVEL_PMD);
-		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
-		PT_EXPECT_LEAF(test, s, va + 2UL * SZ_1G + SZ_2M,
-			       PT_PHYS + SZ_1G + SZ_2M, PT_RW, PGTLIB_LEVEL_PMD);
-	} else {
-		KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_1G, PT_PHYS, 2UL * SZ_1G,
-					     PT_RW, 0, NULL), 0);
-		KUNIT_ASSERT_EQ(test, pt_unmap(s, va + 2UL * SZ_1G - SZ_2M,
-					       SZ_4M, &st), 0);
-		KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
-		PT_EXPECT_HOLE(test, s, va + 2UL * SZ_1G);
-	}
-}
-
-/* 512 PTE tables collapse into PMD leaves, then those into a 1G leaf. */
-static void pgtlib_test_collapse_bottom_up(struct kunit *test)
-{
-	long global = pt_global_tables();
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_1G;
-	unsigned int top = pt_top_hole_level(s), level = pt_1g_level();
-	unsigned long collapsed = PTRS_PER_PMD + (level == PGTLIB_LEVEL_PUD);
-	unsigned int i, present;
-	struct pgtlib_stats st;
-	struct pt_walk *w;
-
-	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW,
-				     PGTLIB_MAP_BASE_PAGES, &st), 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
-			pt_path_tables(top) - 1 + PTRS_PER_PMD);
-	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW,
-		       PGTLIB_LEVEL_PTE);
-
-	/* a range short of a whole table collapses nothing */
-	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_2M - PAGE_SIZE, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
-
-	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, collapsed);
-	KUNIT_EXPECT_EQ(test, st.flushes, 0);
-	/* retired tables: PGTLIB_SPARE_CACHE (16) kept, the rest freed */
-	KUNIT_EXPECT_EQ(test, st.tables_freed, collapsed - 16);
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
-			pt_path_tables(top) - level);
-	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW, level);
-
-	/* the tables kept as spares are empty when they are used again */
-	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_1G + SZ_2M, PT_PHYS, PAGE_SIZE,
-				     PT_RW, 0, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
-	w = pt_walk(test, s, va + SZ_1G, va + SZ_1G + SZ_4M);
-	for (i = 0, present = 0; i < w->n; i++)
-		present += w->v[i].present;
-	KUNIT_EXPECT_EQ(test, present, 1);
-	KUNIT_EXPECT_EQ(test, w->n, 1 + PTRS_PER_PTE);
-	pt_destroy(test, s);
-	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(pt_free_page_action, __free_page, struct page *);
-
-static struct page *pt_alloc_page(struct kunit *test)
-{
-	struct page *page = alloc_page(GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							pt_free_page_action,
-							page), 0);
-	return page;
-}
-
-/* Tables that do not map one aligned contiguous range stay. */
-static void pgtlib_test_collapse_refused(struct kunit *test)
-{
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_1G;
-	struct page **pages;
-	struct pgtlib_txn txn;
-	struct pgtlib_stats st;
-	unsigned int i;
-
-	pages = kunit_kcalloc(test, PTRS_PER_PTE, sizeof(*pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pages);
-	pages[0] = pt_alloc_page(test);
-	pages[1] = pt_alloc_page(test);
-	for (i = 2; i < PTRS_PER_PTE; i++)
-		pages[i] = pages[i & 1];
-
-	pgtlib_txn_begin(&txn, s, 0);
-	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, PTRS_PER_PTE,
-					       PT_RW, 0), 0);
-	/* misaligned output: contiguous, but not a 2M leaf */
-	KUNIT_ASSERT_EQ(test, pgtlib_map(&txn, va + SZ_2M, PT_PHYS + PAGE_SIZE,
-					 SZ_2M, PT_RW, 0), 0);
-	pgtlib_txn_commit(&txn);
-
-	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_4M, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
-	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[1]), PT_RW,
-		       PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + PAGE_SIZE, PT_RW,
-		       PGTLIB_LEVEL_PTE);
-
-	/* a hole in the table */
-	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_4M, PT_PHYS, SZ_2M, PT_RW,
-				     PGTLIB_MAP_BASE_PAGES, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_unmap(s, va + SZ_4M + SZ_1M, PAGE_SIZE, NULL),
-			0);
-	KUNIT_EXPECT_EQ(test, pt_collapse(s, va + SZ_4M, SZ_2M, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
-	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
-}
-
-static void pgtlib_test_map_pages(struct kunit *test)
-{
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_2M - 2 * PAGE_SIZE;
-	unsigned int top = pt_top_hole_level(s), i;
-	struct page *pages[5], *swap[2];
-	struct pgtlib_txn txn;
-
-	for (i = 0; i < 4; i++)
-		pages[i] = pt_alloc_page(test);
-	pages[4] = pages[0];
-
-	/* across a PMD boundary, one PTE per page */
-	pgtlib_txn_begin(&txn, s, 0);
-	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, 5, PT_RO, 0), 0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 5);
-	KUNIT_EXPECT_EQ(test, txn.stats.flushes, 0);
-	for (i = 0; i < 5; i++)
-		PT_EXPECT_LEAF(test, s, va + i * PAGE_SIZE,
-			       page_to_phys(pages[i]), PT_RO, PGTLIB_LEVEL_PTE);
-	PT_EXPECT_HOLE(test, s, va + 5 * PAGE_SIZE);
-
-	/* existing pages are replaced only when asked */
-	swap[0] = pages[3];
-	swap[1] = pages[2];
-	pgtlib_txn_begin(&txn, s, 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
-					       PT_RW, 0), -EEXIST);
-	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(&txn, va + PAGE_SIZE, swap, 2,
-					       PT_RW, PGTLIB_MAP_REPLACE), 0);
-	pgtlib_txn_commit(&txn);
-	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 2);
-	PT_EXPECT_LEAF(test, s, va, page_to_phys(pages[0]), PT_RO,
-		       PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[3]), PT_RW,
-		       PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + 2 * PAGE_SIZE, page_to_phys(pages[2]),
-		       PT_RW, PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + 3 * PAGE_SIZE, page_to_phys(pages[3]),
-		       PT_RO, PGTLIB_LEVEL_PTE);
-
-	/* pages never become a huge leaf, even when they could */
-	KUNIT_EXPECT_EQ(test, pt_unmap(s, pt_base(), SZ_4M, NULL), 0);
-	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), pt_path_tables(top) - 1);
-}
-
-/* PGTLIB_MAP_REPLACE splits what the range covers in part, and no more. */
-static void pgtlib_test_map_replace(struct kunit *test)
-{
-	struct pgtlib_space *s = pt_new_space(test, 0);
-	unsigned long va = pt_base() + SZ_1G;
-	unsigned int level = pt_1g_level();
-	phys_addr_t other = 3 * PT_PHYS;
-	struct pgtlib_stats st;
-	unsigned int i;
-
-	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
-
-	/* an aligned 2M range inside the 1G leaf becomes a 2M leaf */
-	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO, 0,
-				     &st), -EEXIST);
-	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, other, SZ_2M, PT_RO,
-				     PGTLIB_MAP_REPLACE, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.leaves_split, level - 1);
-	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
-	KUNIT_EXPECT_EQ(test, st.flushes, 0);
-	PT_EXPECT_LEAF(test, s, va + SZ_2M + SZ_1M, other + SZ_1M, PT_RO,
-		       PGTLIB_LEVEL_PMD);
-	PT_EXPECT_LEAF(test, s, va + SZ_1M, PT_PHYS + SZ_1M, PT_RW,
-		       PGTLIB_LEVEL_PMD);
-	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS + SZ_4M, PT_RW,
-		       PGTLIB_LEVEL_PMD);
-
-	/* 4K inside that 2M leaf */
-	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M + PAGE_SIZE, PT_PHYS,
-				     PAGE_SIZE, PT_RX, PGTLIB_MAP_REPLACE, &st),
-			0);
-	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
-	KUNIT_EXPECT_EQ(test, st.pages_mapped, 1);
-	PT_EXPECT_LEAF(test, s, va + SZ_2M + PAGE_SIZE, PT_PHYS, PT_RX,
-		       PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + SZ_2M, other, PT_RO, PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, s, va + SZ_2M + 2 * PAGE_SIZE,
-		       other + 2 * PAGE_SIZE, PT_RO, PGTLIB_LEVEL_PTE);
-
-	/* replacing a table of PTEs maps the new range all through */
-	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_2M, PT_PHYS, SZ_2M, PT_RW,
-				     PGTLIB_MAP_REPLACE, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.pages_mapped, PTRS_PER_PTE);
-	for (i = 0; i < PTRS_PER_PTE; i += 73) {
-		struct pgtlib_leaf l;
-
-		KUNIT_EXPECT_EQ(test, pgtlib_query(s, va + SZ_2M + i * PAGE_SIZE,
-						   &l), 0);
-		KUNIT_EXPECT_EQ(test, (u64)l.phys, (u64)(PT_PHYS + i * PAGE_SIZE));
-		KUNIT_EXPECT_EQ(test, l.prot, PT_RW);
-	}
-}
-
 /* A live space flushes once per transaction; map into holes never. */
 static void pgtlib_test_live_flushes(struct kunit *test)
 {
@@ -1171,6 +1064,97 @@ static void pgtlib_test_live_flushes(struct kunit *test)
 			 0, &st);
 	KUNIT_EXPECT_EQ(test, ret, PGTLIB_ARCH_NEEDS_BBM ? -EOPNOTSUPP : 0);
 }
+/* @stage end */
+/* @stage kunit-collapse */
+
+/* 512 PTE tables collapse into PMD leaves, then those into a 1G leaf. */
+static void pgtlib_test_collapse_bottom_up(struct kunit *test)
+{
+	long global = pt_global_tables();
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	unsigned int top = pt_top_hole_level(s), level = pt_1g_level();
+	unsigned long collapsed = PTRS_PER_PMD + (level == PGTLIB_LEVEL_PUD);
+	unsigned int i, present;
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, &st), 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - 1 + PTRS_PER_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* a range short of a whole table collapses nothing */
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_2M - PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, collapsed);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	/* retired tables: PGTLIB_SPARE_CACHE (16) kept, the rest freed */
+	KUNIT_EXPECT_EQ(test, st.tables_freed, collapsed - 16);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s),
+			pt_path_tables(top) - level);
+	PT_EXPECT_LEAF(test, s, va + SZ_512M, PT_PHYS + SZ_512M, PT_RW, level);
+
+	/* the tables kept as spares are empty when they are used again */
+	KUNIT_EXPECT_EQ(test, pt_map(s, va + SZ_1G + SZ_2M, PT_PHYS, PAGE_SIZE,
+				     PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	w = pt_walk(test, s, va + SZ_1G, va + SZ_1G + SZ_4M);
+	for (i = 0, present = 0; i < w->n; i++)
+		present += w->v[i].present;
+	KUNIT_EXPECT_EQ(test, present, 1);
+	KUNIT_EXPECT_EQ(test, w->n, 1 + PTRS_PER_PTE);
+	pt_destroy(test, s);
+	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
+}
+
+/* Tables that do not map one aligned contiguous range stay. */
+static void pgtlib_test_collapse_refused(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	struct page **pages;
+	struct pgtlib_txn txn;
+	struct pgtlib_stats st;
+	unsigned int i;
+
+	pages = kunit_kcalloc(test, PTRS_PER_PTE, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	pages[0] = pt_alloc_page(test);
+	pages[1] = pt_alloc_page(test);
+	for (i = 2; i < PTRS_PER_PTE; i++)
+		pages[i] = pages[i & 1];
+
+	pgtlib_txn_begin(&txn, s, 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_map_pages(&txn, va, pages, PTRS_PER_PTE,
+					       PT_RW, 0), 0);
+	/* misaligned output: contiguous, but not a 2M leaf */
+	KUNIT_ASSERT_EQ(test, pgtlib_map(&txn, va + SZ_2M, PT_PHYS + PAGE_SIZE,
+					 SZ_2M, PT_RW, 0), 0);
+	pgtlib_txn_commit(&txn);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_4M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	PT_EXPECT_LEAF(test, s, va + PAGE_SIZE, page_to_phys(pages[1]), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+
+	/* a hole in the table */
+	KUNIT_ASSERT_EQ(test, pt_map(s, va + SZ_4M, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(s, va + SZ_4M + SZ_1M, PAGE_SIZE, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va + SZ_4M, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+}
+/* @stage end */
+/* @stage kunit-faults */
 
 /*
  * Global totals: table pages always, every other event only while
@@ -1241,6 +1225,8 @@ static void pgtlib_test_accounting(struct kunit *test)
 	 */
 	KUNIT_EXPECT_EQ(test, txn.gfp & __GFP_ACCOUNT, __GFP_ACCOUNT);
 }
+/* @stage end */
+/* @stage kunit-live */
 
 /* ---- pgtlib_kernel: live mappings in init_mm ---- */
 
@@ -1437,6 +1423,8 @@ static void pt_free_huge(void *page)
 {
 	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
 }
+/* @stage end */
+/* @stage kunit-noflush */
 
 /*
  * pgtlib_txn_commit_deferred() invalidates nothing and hands back the
@@ -1981,6 +1969,8 @@ static void pgtlib_test_kernel_protect_prot(struct kunit *test)
 			(u64)pte_val(pfn_pte(page_to_pfn(page), PAGE_KERNEL)));
 	pt_live_done(test, l);
 }
+/* @stage end */
+/* @stage kunit-live */
 
 /* Pages mapped by pgtlib_map_pages() hold what is written through them. */
 static void pgtlib_test_kernel_map_pages(struct kunit *test)
@@ -2208,6 +2198,8 @@ static void pgtlib_test_kernel_noalloc_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
 	pt_live_done(test, l);
 }
+/* @stage end */
+/* @stage kunit-faults */
 
 /*
  * Several CPUs at once, each the owner of its own part of one PTE table
@@ -2397,6 +2389,8 @@ static void pgtlib_test_kernel_stress(struct kunit *test)
 	}
 	pt_live_done(test, l);
 }
+/* @stage end */
+/* @stage kunit-live */
 
 /*
  * RAM is in the direct map, write-back: a live uncached or write-combining
@@ -2588,6 +2582,8 @@ static void pgtlib_test_kernel_replace(struct kunit *test)
 	PT_EXPECT_HOLE(test, kernel, va);
 	pt_live_done(test, l);
 }
+/* @stage end */
+/* @stage kunit-faults */
 
 KUNIT_DEFINE_ACTION_WRAPPER(pt_vfree_action, vfree, const void *);
 
@@ -2705,28 +2701,8 @@ static void pgtlib_test_share_kernel(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u64)ours.phys, (u64)theirs.phys);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u8 *)buf), 0x3c);
 }
-
-static void pgtlib_test_space_create_errors(struct kunit *test)
-{
-	unsigned long base = pt_base();
-
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base + SZ_1G,
-							  BIT(3), GFP_KERNEL)),
-			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base + 1, base + SZ_1G,
-							  0, GFP_KERNEL)),
-			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base, 0,
-							  GFP_KERNEL)),
-			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(PAGE_SIZE, SZ_1G, 0,
-							  GFP_KERNEL)),
-			-EINVAL);
-	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_LEVEL_PMD), PMD_SIZE);
-	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_NR_LEVELS), 0);
-	KUNIT_EXPECT_TRUE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PTE));
-	KUNIT_EXPECT_FALSE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PGD));
-}
+/* @stage end */
+/* @stage kunit-collapse */
 
 /* ---- a seeded random sequence against a reference model ---- */
 
@@ -2928,6 +2904,8 @@ static void pgtlib_test_random_model(struct kunit *test)
 	pt_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
 }
+/* @stage end */
+/* @stage kunit-faults */
 
 /* ---- injected allocation failures ---- */
 
@@ -3010,6 +2988,8 @@ static void pt_fail_case_desc(const struct pt_fail_case *c, char *desc)
 }
 
 KUNIT_ARRAY_PARAM(pt_fail, pt_fail_cases, pt_fail_case_desc);
+/* @stage end */
+/* @stage kunit-reserve */
 
 /* Table allocations: counted, and the Nth one failed (0: none). */
 static unsigned int pt_alloc_fail_at, pt_allocs;
@@ -3028,6 +3008,8 @@ static void pt_count_allocs(struct kunit *test, unsigned int fail_at)
 	pt_alloc_fail_at = fail_at;
 	kunit_activate_static_stub(test, pgtlib_table_alloc, pt_alloc_inject);
 }
+/* @stage end */
+/* @stage kunit-faults */
 
 /*
  * Fail the first, second, ... table allocation of the operation until it
@@ -3186,8 +3168,35 @@ static void pgtlib_test_short_count(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, done);
 	KUNIT_EXPECT_GE(test, points, 1);
 }
+/* @stage end */
+/* @stage kunit-reserve */
 
 /* ---- no-allocation mode ---- */
+
+/*
+ * pgtlib_unreserve() releases what pgtlib_reserve() promised, even after a
+ * no-allocation split used a reserved spare and left no huge leaf.
+ */
+static void pgtlib_test_unreserve_exact(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G;
+	struct pgtlib_txn txn;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pgtlib_reserve(s, va, SZ_2M, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 1);
+
+	pgtlib_txn_begin(&txn, s, PGTLIB_TXN_NOALLOC);
+	KUNIT_EXPECT_EQ(test, pgtlib_protect(&txn, va, PAGE_SIZE, 0,
+					     PGTLIB_PROT_WRITE), 0);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
+
+	pgtlib_unreserve(s, va, SZ_2M);
+	KUNIT_EXPECT_EQ(test, s->nr_reserved, 0);
+}
 
 static DEFINE_SPINLOCK(pt_atomic_lock);
 
@@ -3577,6 +3586,29 @@ static void pgtlib_test_bad_args(struct kunit *test)
 	PT_EXPECT_HOLE(test, s, win + SZ_8M);
 }
 
+static void pgtlib_test_space_create_errors(struct kunit *test)
+{
+	unsigned long base = pt_base();
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base + SZ_1G,
+							  BIT(3), GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base + 1, base + SZ_1G,
+							  0, GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(base, base, 0,
+							  GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pgtlib_space_create(PAGE_SIZE, SZ_1G, 0,
+							  GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_LEVEL_PMD), PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, pgtlib_level_size(PGTLIB_NR_LEVELS), 0);
+	KUNIT_EXPECT_TRUE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PTE));
+	KUNIT_EXPECT_FALSE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PGD));
+}
+/* @stage end */
+
 /* ---- contiguous-hint groups (arm64's contiguous bit) ---- */
 
 #if PGTLIB_ARCH_CONT_PTES > 1
@@ -3650,6 +3682,7 @@ static void pgtlib_test_cont_map(struct kunit *test)
 		       pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD) ?
 		       PGTLIB_LEVEL_PMD : PGTLIB_LEVEL_PTE);
 }
+/* @stage kunit-protect */
 
 /*
  * Changing part of a group rewrites the group without the hint and leaves
@@ -3796,6 +3829,7 @@ static void pgtlib_test_cont_pmd_unfold(struct kunit *test)
 		       PT_PHYS + addr + 2 * PMD_SIZE - va, PT_RW,
 		       PGTLIB_LEVEL_PMD);
 }
+/* @stage kunit-collapse */
 
 /*
  * A table of blocks that carry the contiguous hint collapses into one PUD
@@ -3829,7 +3863,10 @@ static void pgtlib_test_cont_pmd_collapse(struct kunit *test)
 	PT_EXPECT_LEAF(test, s, va + SZ_256M, PT_PHYS + SZ_256M, PT_RW,
 		       PGTLIB_LEVEL_PUD);
 }
+/* @stage end */
 #endif
+/* @stage end */
+/* @stage kunit-live */
 
 #if PGTLIB_ARCH_NEEDS_BBM /* and PGTLIB_ARCH_CONT_PTES > 1 */
 /*
@@ -3931,6 +3968,7 @@ static void pgtlib_test_kernel_cont(struct kunit *test)
 	}
 	pt_live_done(test, l);
 }
+/* @stage end */
 #endif /* PGTLIB_ARCH_CONT_PTES > 1 */
 
 static struct kunit_case pgtlib_private_cases[] = {
@@ -3941,36 +3979,50 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_mixed),
 	KUNIT_CASE(pgtlib_test_map_base_pages),
 	KUNIT_CASE(pgtlib_test_map_cross_top),
-	KUNIT_CASE(pgtlib_test_protect_levels),
-	KUNIT_CASE(pgtlib_test_protect_ro_clean),
-	KUNIT_CASE(pgtlib_test_protect_cache),
-	KUNIT_CASE(pgtlib_test_protect_exec_uncached),
-	KUNIT_CASE(pgtlib_test_unreserve_exact),
-	KUNIT_CASE(pgtlib_test_protect_split_pmd),
-	KUNIT_CASE(pgtlib_test_protect_split_pud),
-	KUNIT_CASE(pgtlib_test_protect_split_two),
 	KUNIT_CASE(pgtlib_test_unmap_split),
-	KUNIT_CASE(pgtlib_test_collapse_bottom_up),
-	KUNIT_CASE(pgtlib_test_collapse_refused),
 	KUNIT_CASE(pgtlib_test_map_pages),
 	KUNIT_CASE(pgtlib_test_map_replace),
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_cont_map),
+#endif
+/* @stage kunit-protect */
+	KUNIT_CASE(pgtlib_test_protect_levels),
+	KUNIT_CASE(pgtlib_test_protect_ro_clean),
+	KUNIT_CASE(pgtlib_test_protect_cache),
+	KUNIT_CASE(pgtlib_test_protect_exec_uncached),
+	KUNIT_CASE(pgtlib_test_protect_split_pmd),
+	KUNIT_CASE(pgtlib_test_protect_split_pud),
+	KUNIT_CASE(pgtlib_test_protect_split_two),
+#if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_cont_unfold),
 #endif
 #if PGTLIB_ARCH_CONT_PMDS > 1
 	KUNIT_CASE(pgtlib_test_cont_pmd_unfold),
-	KUNIT_CASE(pgtlib_test_cont_pmd_collapse),
 #endif
 	KUNIT_CASE(pgtlib_test_live_flushes),
-	KUNIT_CASE(pgtlib_test_global_counting),
-	KUNIT_CASE(pgtlib_test_accounting),
+/* @stage end */
+/* @stage kunit-collapse */
+	KUNIT_CASE(pgtlib_test_collapse_bottom_up),
+	KUNIT_CASE(pgtlib_test_collapse_refused),
+#if PGTLIB_ARCH_CONT_PMDS > 1
+	KUNIT_CASE(pgtlib_test_cont_pmd_collapse),
+#endif
+/* @stage end */
+/* @stage kunit-reserve */
+	KUNIT_CASE(pgtlib_test_unreserve_exact),
 	KUNIT_CASE(pgtlib_test_noalloc_atomic),
 	KUNIT_CASE(pgtlib_test_noalloc_enomem),
 	KUNIT_CASE(pgtlib_test_reserve_per_range),
+/* @stage end */
+/* @stage kunit-faults */
+	KUNIT_CASE(pgtlib_test_global_counting),
+	KUNIT_CASE(pgtlib_test_accounting),
 	KUNIT_CASE_PARAM(pgtlib_test_fail_alloc, pt_fail_gen_params),
 	KUNIT_CASE_PARAM(pgtlib_test_short_count, pt_fail_gen_params),
+/* @stage end */
+/* @stage kunit-collapse */
 	KUNIT_CASE_SLOW(pgtlib_test_random_model),
+/* @stage end */
 	{}
 };
 
@@ -3978,18 +4030,13 @@ static struct kunit_suite pgtlib_private_suite = {
 	.name = "pgtlib_private",
 	.test_cases = pgtlib_private_cases,
 };
+/* @stage kunit-live */
 
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
-	KUNIT_CASE(pgtlib_test_kernel_noflush),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
-	KUNIT_CASE(pgtlib_test_kernel_deferred),
-	KUNIT_CASE(pgtlib_test_kernel_commit_local),
-	KUNIT_CASE(pgtlib_test_kernel_map_prot),
-	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
 	KUNIT_CASE(pgtlib_test_kernel_cache_alias),
-	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),
 	KUNIT_CASE(pgtlib_test_kernel_pmd_leaf),
 	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
 	KUNIT_CASE(pgtlib_test_kernel_one_flush),
@@ -4001,7 +4048,17 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 #if PGTLIB_ARCH_CONT_PTES > 1 && PGTLIB_ARCH_NEEDS_BBM
 	KUNIT_CASE(pgtlib_test_kernel_bbm_refused),
 #endif
+/* @stage kunit-noflush */
+	KUNIT_CASE(pgtlib_test_kernel_noflush),
+	KUNIT_CASE(pgtlib_test_kernel_deferred),
+	KUNIT_CASE(pgtlib_test_kernel_commit_local),
+	KUNIT_CASE(pgtlib_test_kernel_map_prot),
+	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
+/* @stage end */
+/* @stage kunit-faults */
+	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),
 	KUNIT_CASE(pgtlib_test_share_kernel),
+/* @stage end */
 	{}
 };
 
@@ -4009,6 +4066,8 @@ static struct kunit_suite pgtlib_kernel_suite = {
 	.name = "pgtlib_kernel",
 	.test_cases = pgtlib_kernel_cases,
 };
+/* @stage end */
+/* @stage kunit-reserve */
 
 static struct kunit_case pgtlib_errors_cases[] = {
 	KUNIT_CASE(pgtlib_test_space_create_errors),
@@ -4020,9 +4079,15 @@ static struct kunit_suite pgtlib_errors_suite = {
 	.name = "pgtlib_errors",
 	.test_cases = pgtlib_errors_cases,
 };
+/* @stage end */
 
-kunit_test_suites(&pgtlib_private_suite, &pgtlib_kernel_suite,
-		  &pgtlib_errors_suite);
+kunit_test_suite(pgtlib_private_suite);
+/* @stage kunit-live */
+kunit_test_suite(pgtlib_kernel_suite);
+/* @stage end */
+/* @stage kunit-reserve */
+kunit_test_suite(pgtlib_errors_suite);
+/* @stage end */
 
 MODULE_DESCRIPTION("KUnit tests for pgtlib");
 MODULE_LICENSE("GPL");

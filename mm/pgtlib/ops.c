@@ -759,7 +759,9 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 	pgprot_t set, clear;
 /* @stage end */
 	unsigned int flags;
+/* @stage pages */
 	struct page **page;
+/* @stage end */
 	pte_t *last;
 	bool flush = false, cont = false;
 	int ret = 0;
@@ -767,12 +769,12 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 
 	switch (kind) {
 	case PGTLIB_OP_MAP:
-		page = op->pages;
 		flags = op->flags;
 		prot = op->prot;
-		if (page) {
+/* @stage pages */
+		if (op->pages) {
 			/* An array of pages: PTEs only, and no hint. */
-			page += (addr - op->start) >> PAGE_SHIFT;
+			page = op->pages + ((addr - op->start) >> PAGE_SHIFT);
 			for (; addr != end; addr += PAGE_SIZE, ptep++, page++) {
 				ret = pgtlib_pte_may_map(ptep, flags, &flush);
 				if (ret)
@@ -787,22 +789,25 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 							  prot);
 				pgtlib_arch_set_pte(ptep, val);
 			}
-		} else {
-			pfn = PHYS_PFN(op->phys + (addr - op->start));
-			for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
-				if (PGTLIB_ARCH_CONT_PTES > 1 &&
-				    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
-					cont = pgtlib_can_cont(flags, ptep, addr,
-							       end, pfn);
-				ret = pgtlib_pte_may_map(ptep, flags, &flush);
-				if (ret)
-					break;
-				val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn,
-							  prot);
-				val = pgtlib_arch_pte_set_cont(val, cont);
-				pgtlib_arch_set_pte(ptep, val);
-			}
+			goto mapped;
 		}
+/* @stage end */
+		pfn = PHYS_PFN(op->phys + (addr - op->start));
+		for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
+			if (PGTLIB_ARCH_CONT_PTES > 1 &&
+			    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
+				cont = pgtlib_can_cont(flags, ptep, addr, end,
+						       pfn);
+			ret = pgtlib_pte_may_map(ptep, flags, &flush);
+			if (ret)
+				break;
+			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn, prot);
+			val = pgtlib_arch_pte_set_cont(val, cont);
+			pgtlib_arch_set_pte(ptep, val);
+		}
+/* @stage pages */
+mapped:
+/* @stage end */
 		if (ret)
 			op->fail_addr = addr;
 		if (addr != start)
@@ -1393,6 +1398,7 @@ static unsigned long pgtlib_map_bound(struct pgtlib_op *op)
 	return n;
 }
 
+/* @stage pages */
 static bool pgtlib_pages_ok(struct pgtlib_op *op)
 {
 	unsigned long i, nr = (op->end - op->start) >> PAGE_SHIFT;
@@ -1403,6 +1409,7 @@ static bool pgtlib_pages_ok(struct pgtlib_op *op)
 	return true;
 }
 
+/* @stage end */
 /* An upper bound of the tables that applying @op installs. */
 static unsigned long pgtlib_op_bound(struct pgtlib_op *op)
 {
@@ -1433,6 +1440,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 /* @stage end */
 	int ret;
 
+/* @stage pages */
 	/*
 	 * The fast path meets a NULL page in its loop and takes back what it
 	 * mapped. Here tables are installed and leaves may be replaced before
@@ -1441,6 +1449,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	if (op->pages && !pgtlib_pages_ok(op))
 		return -EINVAL;
 
+/* @stage end */
 	/*
 	 * The general path takes the space's lock and may invalidate under
 	 * it, by IPI on x86: another CPU spinning on that lock with
@@ -1795,6 +1804,7 @@ noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_map);
 
+/* @stage pages */
 /* The body of the pgtlib_map_pages*() functions, as above. */
 static __always_inline int __pgtlib_map_pages(struct pgtlib_txn *txn,
 					      struct pgtlib_space *space,
@@ -1859,6 +1869,7 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
+/* @stage end */
 /**
  * pgtlib_map_prot() - pgtlib_map() with the caller's page protection
  * @txn: an open transaction
@@ -1891,6 +1902,7 @@ noinline int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_prot);
 
+/* @stage pages */
 /**
  * pgtlib_map_pages_prot() - pgtlib_map_pages() with the caller's protection
  * @txn: an open transaction
@@ -1917,6 +1929,7 @@ noinline int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot);
 
+/* @stage end */
 /**
  * pgtlib_unmap() - remove every translation in a range
  * @txn: an open transaction
