@@ -302,13 +302,15 @@ void pgtlib_txn_abort(struct pgtlib_txn *txn);
 
 int pgtlib_map(struct pgtlib_txn *txn, unsigned long va, phys_addr_t phys,
 	       unsigned long size, unsigned int prot, unsigned int flags);
-int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
-		    phys_addr_t phys, unsigned long size, pgprot_t prot,
-		    unsigned int flags);
 /* @stage pages */
 int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 		     struct page **pages, unsigned int nr_pages,
 		     unsigned int prot, unsigned int flags);
+/* @stage end */
+/* @stage prot */
+int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
+		    phys_addr_t phys, unsigned long size, pgprot_t prot,
+		    unsigned int flags);
 int pgtlib_map_pages_prot(struct pgtlib_txn *txn, unsigned long va,
 			  struct page **pages, unsigned int nr_pages,
 			  pgprot_t prot, unsigned int flags);

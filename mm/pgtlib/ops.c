@@ -213,6 +213,7 @@ static int pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 	return 0;
 }
 
+/* @stage cont */
 /*
  * @addr, inside a group of leaves at @level that carry the contiguous
  * hint, is to become a boundary: rewrite the whole group without the
@@ -261,6 +262,7 @@ static int pgtlib_op_unfold(struct pgtlib_op *op, unsigned int level,
 	return 0;
 }
 
+/* @stage end */
 /*
  * Split huge leaves so that @addr becomes a leaf boundary. A split keeps
  * every translation, so stopping half-way changes none: -ENOMEM if a table
@@ -278,6 +280,7 @@ static int pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 	     pgtlib_cursor_down(&c)) {
 		if (c.kind == PGTLIB_TABLE)
 			continue;
+/* @stage cont */
 		if (pgtlib_leaf_cont(c.level, c.val) &&
 		    !IS_ALIGNED(addr, pgtlib_cont_leaves(c.level) *
 				      __pgtlib_level_size(c.level))) {
@@ -286,6 +289,7 @@ static int pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 				return ret;
 			pgtlib_cursor_reload(&c);
 		}
+/* @stage end */
 		if (c.level == PGTLIB_LEVEL_PTE ||
 		    IS_ALIGNED(addr, __pgtlib_level_size(c.level)))
 			return 0;
@@ -336,10 +340,12 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 		;
 	if (c.kind != PGTLIB_LEAF || c.level == PGTLIB_LEVEL_PTE)
 		return 0;
+/* @stage cont */
 	if (pgtlib_leaf_cont(c.level, c.val) &&
 	    !IS_ALIGNED(addr, pgtlib_cont_leaves(c.level) *
 			      __pgtlib_level_size(c.level)))
 		*unfold = true;
+/* @stage end */
 	/* Each split leaves a smaller leaf that may need splitting. */
 	for (k = c.level; k > PGTLIB_LEVEL_PTE; k--) {
 		unsigned long size = __pgtlib_level_size(k);
@@ -703,6 +709,7 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	return 0;
 }
 
+/* @stage cont */
 /*
  * Whether the aligned group of PGTLIB_ARCH_CONT_PTES PTEs at @ptep, for
  * @addr, can be mapped as one contiguous run from @pfn (not for a page
@@ -726,6 +733,7 @@ static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
 	return true;
 }
 
+/* @stage end */
 /*
  * Whether the PTE @ptep may be mapped: it is a hole, or @flags allow
  * replacing what is there (then *@flush is set).
@@ -763,7 +771,10 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 	struct page **page;
 /* @stage end */
 	pte_t *last;
-	bool flush = false, cont = false;
+	bool flush = false;
+/* @stage cont */
+	bool cont = false;
+/* @stage end */
 	int ret = 0;
 	pte_t pte;
 
@@ -794,15 +805,19 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 /* @stage end */
 		pfn = PHYS_PFN(op->phys + (addr - op->start));
 		for (; addr != end; addr += PAGE_SIZE, ptep++, pfn++) {
+/* @stage cont */
 			if (PGTLIB_ARCH_CONT_PTES > 1 &&
 			    IS_ALIGNED(addr, PGTLIB_CONT_SIZE))
 				cont = pgtlib_can_cont(flags, ptep, addr, end,
 						       pfn);
+/* @stage end */
 			ret = pgtlib_pte_may_map(ptep, flags, &flush);
 			if (ret)
 				break;
 			val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE, pfn, prot);
+/* @stage cont */
 			val = pgtlib_arch_pte_set_cont(val, cont);
+/* @stage end */
 			pgtlib_arch_set_pte(ptep, val);
 		}
 /* @stage pages */
@@ -1015,6 +1030,7 @@ static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
 	       0 : -EOPNOTSUPP;
 }
 
+/* @stage prot */
 /*
  * A caller's pgprot_t (pgtlib_map_prot()): valid, made what pfn_pte() makes
  * of it, and not an uncached or write-combining live alias of RAM. The
@@ -1055,6 +1071,7 @@ static __always_inline int pgtlib_check_caller_pgprot(struct pgtlib_space *space
 	return pgtlib_check_caller_memtype(space, *pgprot, phys, size, pages);
 }
 
+/* @stage end */
 /* The @n pages a take-back unmapped were never mapped, nor unmapped. */
 static void pgtlib_take_back_uncount(struct pgtlib_txn *txn, unsigned long n)
 {
@@ -1484,11 +1501,13 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 					  op->start, op->end);
 		if (ret)
 			return ret;
+		cut = cut || splits;
+/* @stage cont */
 		/* Contiguous groups an end cuts are unfolded without one. */
-		cut = cut || splits ||
-		      (PGTLIB_ARCH_CONT_PTES > 1 &&
-		       !(IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
-			 IS_ALIGNED(op->end, PGTLIB_CONT_SIZE)));
+		cut = cut || (PGTLIB_ARCH_CONT_PTES > 1 &&
+			      !(IS_ALIGNED(op->start, PGTLIB_CONT_SIZE) &&
+				IS_ALIGNED(op->end, PGTLIB_CONT_SIZE)));
+/* @stage end */
 		goto apply;
 	}
 
@@ -1750,11 +1769,13 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
 	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
-	if (raw)
+	if (!raw)
+		ret = pgtlib_check_map_prot(space, prot, phys, size, NULL);
+/* @stage prot */
+	else
 		ret = pgtlib_check_caller_pgprot(space, &pgprot, phys, size,
 						 NULL, flags);
-	else
-		ret = pgtlib_check_map_prot(space, prot, phys, size, NULL);
+/* @stage end */
 	if (ret)
 		return ret;
 	if (!pgtlib_arch_phys_ok(phys + size - 1))
@@ -1830,11 +1851,13 @@ static __always_inline int __pgtlib_map_pages(struct pgtlib_txn *txn,
 	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
-	if (raw)
+	if (!raw)
+		ret = pgtlib_check_map_prot(space, prot, 0, size, pages);
+/* @stage prot */
+	else
 		ret = pgtlib_check_caller_pgprot(space, &pgprot, 0, size,
 						 pages, flags);
-	else
-		ret = pgtlib_check_map_prot(space, prot, 0, size, pages);
+/* @stage end */
 	if (ret)
 		return ret;
 	__pgtlib_op_init(&op, txn, space, PGTLIB_OP_MAP, va, size);
@@ -1870,6 +1893,7 @@ noinline int pgtlib_map_pages(struct pgtlib_txn *txn, unsigned long va,
 EXPORT_SYMBOL_GPL(pgtlib_map_pages);
 
 /* @stage end */
+/* @stage prot */
 /**
  * pgtlib_map_prot() - pgtlib_map() with the caller's page protection
  * @txn: an open transaction
@@ -1902,7 +1926,8 @@ noinline int pgtlib_map_prot(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_map_prot);
 
-/* @stage pages */
+/* @stage end */
+/* @stage prot */
 /**
  * pgtlib_map_pages_prot() - pgtlib_map_pages() with the caller's protection
  * @txn: an open transaction
