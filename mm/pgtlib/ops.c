@@ -1712,6 +1712,20 @@ static __always_inline int pgtlib_map_begin(struct pgtlib_txn *txn,
 	return ret;
 }
 
+/* @stage fast */
+/* A map that the fast path finished returns this. */
+static __always_inline int pgtlib_map_fast_done(struct pgtlib_txn *txn,
+						struct pgtlib_op *op, int ret,
+						struct pgtlib_range *range)
+{
+/* @stage noflush */
+	if (!txn)
+		pgtlib_noflush_range(op, ret, range);
+/* @stage end */
+	return ret;
+}
+
+/* @stage end */
 /* Run a checked map: the fast path, or the general path for its kind. */
 static __always_inline int pgtlib_map_run(struct pgtlib_txn *txn,
 					  struct pgtlib_op *op,
@@ -1720,14 +1734,11 @@ static __always_inline int pgtlib_map_run(struct pgtlib_txn *txn,
 	unsigned long size = op->end - op->start;
 /* @stage fast */
 	int ret;
-
-	if (pgtlib_op_fast(op, PGTLIB_OP_MAP, &ret)) {
-/* @stage noflush */
-		if (!txn)
-			pgtlib_noflush_range(op, ret, range);
 /* @stage end */
-		return ret;
-	}
+
+/* @stage fast */
+	if (pgtlib_op_fast(op, PGTLIB_OP_MAP, &ret))
+		return pgtlib_map_fast_done(txn, op, ret, range);
 /* @stage end */
 /* @stage noflush */
 	if (!txn)
