@@ -76,6 +76,39 @@ class BenchError(Exception):
     pass
 
 
+PROF = re.compile(r"PGTBENCH-PROF (\d+) (\S+)")
+
+
+def profile(path):
+    """The sampling profile of a console (BENCH_PROFILE): samples by
+    function, and the total; ({}, 0) without one."""
+    funcs, total = {}, 0
+    with open(path, errors="replace") as f:
+        for l in f:
+            m = PROF.search(l)
+            if not m:
+                continue
+            if m.group(2) == "total":
+                total = int(m.group(1))
+            else:
+                funcs[m.group(2)] = funcs.get(m.group(2), 0) + int(m.group(1))
+    return funcs, total
+
+
+def print_profile(bp, lp, n=40):
+    (bf, bt), (lf, lt) = bp, lp
+    print()
+    print("profile (BENCH_PROFILE), samples per function; a sample is the "
+          "same number of instructions in both kernels")
+    print("  total: base %d, pgtlib %d (%+d)" % (bt, lt, lt - bt))
+    names = sorted(set(bf) | set(lf),
+                   key=lambda k: -abs(lf.get(k, 0) - bf.get(k, 0)))
+    print("  %8s %8s %8s  %s" % ("base", "pgtlib", "delta", "function"))
+    for k in names[:n]:
+        print("  %8d %8d %+8d  %s" % (bf.get(k, 0), lf.get(k, 0),
+                                      lf.get(k, 0) - bf.get(k, 0), k))
+
+
 def tail(lines, n=30):
     return "\n".join("    " + l for l in lines[-n:])
 
@@ -412,6 +445,9 @@ def main():
             for r in rows:
                 print("  " + r)
             print("  " + dmap.summary(counts))
+    bp, lp = profile(a.base), profile(a.pgtlib)
+    if bp[1] and lp[1]:
+        print_profile(bp, lp)
     with open(a.json, "w") as f:
         json.dump(out, f, indent=1)
     print()

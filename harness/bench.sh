@@ -29,6 +29,8 @@
 # Output: the table on stdout, build/bench/results-$ARCH.json, the console
 # logs build/bench/console-{base,pgtlib}-$ARCH.log.
 # BENCH_VMALLOC_LOOPS (default 1000): test_vmalloc's test_loop_count.
+# BENCH_PROFILE=<id>: also run test_vmalloc case <id> under pgtbench's
+# sampling profiler in both kernels; bench.py compares them by function.
 set -euo pipefail
 export PGTLIB_T0=$(date +%s)
 . "$(dirname "$0")/lib.sh"
@@ -150,7 +152,7 @@ for k in "${KINDS[@]}"; do
 done
 
 for k in "${KINDS[@]}"; do
-	GUEST_APPEND="pgtlib.vmalloc_loops=$LOOPS" "$HARNESS/boot.sh" \
+	GUEST_APPEND="pgtlib.vmalloc_loops=$LOOPS${BENCH_PROFILE:+ pgtlib.prof=$BENCH_PROFILE}" "$HARNESS/boot.sh" \
 		--kernel "$BENCH/$k/out-$ARCH/$KIMAGE" --initrd "$BENCH/$k/initramfs-$ARCH.cpio.gz" \
 		--console "$BENCH/console-$k-$ARCH.log" bench ||
 		die "bench: the $k kernel's guest failed (console: build/bench/console-$k-$ARCH.log)" \

@@ -10,6 +10,8 @@
 #                             bench: only make bench's workloads (bench.sh)
 #   pgtlib.vmalloc_loops=N    test_vmalloc test_loop_count (default 5000)
 #   pgtlib.cpa_wait=N         seconds to wait for the x86 CPA self-test
+#   pgtlib.prof=ID            bench: also run test_vmalloc case ID once
+#                             under pgtbench's sampling profiler
 #
 # Markers (one per line, at the start of the line):
 #   PGTLIB-STAGE begin <name>
@@ -37,6 +39,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 
 MODE=test
+PROF=
 VMALLOC_LOOPS=5000
 CPA_WAIT=300
 for w in $(cat /proc/cmdline); do
@@ -44,6 +47,7 @@ for w in $(cat /proc/cmdline); do
 	pgtlib.mode=*) MODE=${w#pgtlib.mode=} ;;
 	pgtlib.vmalloc_loops=*) VMALLOC_LOOPS=${w#pgtlib.vmalloc_loops=} ;;
 	pgtlib.cpa_wait=*) CPA_WAIT=${w#pgtlib.cpa_wait=} ;;
+	pgtlib.prof=*) PROF=${w#pgtlib.prof=} ;;
 	esac
 done
 ARCH=$(cat /etc/pgtlib-arch 2>/dev/null || uname -m)
@@ -145,6 +149,17 @@ if [ "$MODE" = bench ]; then
 		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
+	# a profile of one case, sampled every 100 us (100000 instructions)
+	if [ -n "$PROF" ] && [ -e /sys/kernel/debug/pgtbench/prof ]; then
+		begin bench:prof:$PROF
+		echo 100 >/sys/kernel/debug/pgtbench/prof
+		modprobe test_vmalloc run_test_mask=$((1 << PROF)) nr_threads=1 \
+			sequential_test_order=1 test_loop_count="$VMALLOC_LOOPS" \
+			test_repeat_count=1
+		echo 0 >/sys/kernel/debug/pgtbench/prof
+		head -200 /sys/kernel/debug/pgtbench/prof | sed 's/^/PGTBENCH-PROF /'
+		end 0
+	fi
 	# huge vmalloc: fix_size_alloc_test with vmalloc_huge() of 2M
 	begin bench:vmalloc:0:huge
 	t0=$(tlb_events)

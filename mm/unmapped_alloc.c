@@ -73,8 +73,10 @@ struct unmapped_kmap {
 };
 
 static DEFINE_PER_CPU(struct unmapped_kmap, unmapped_kmap);
+/* @stage unmapped-kmap */
 unsigned long unmapped_kmap_start __ro_after_init;
 unsigned long unmapped_kmap_size __ro_after_init;
+/* @stage end */
 static bool unmapped_ready __ro_after_init;
 
 /* Separate functions so that the KUnit test can make each step fail. */
@@ -150,7 +152,9 @@ void *unmapped_kmap_local(struct page *page)
 	WARN_ONCE(ret, "unmapped_alloc: kmap: %d\n", ret);
 	return (void *)va;
 }
+/* @stage unmapped-kmap */
 EXPORT_SYMBOL_GPL(unmapped_kmap_local);
+/* @stage end */
 
 /**
  * unmapped_kunmap_local() - kunmap_local() of unmapped_kmap_local()
@@ -179,8 +183,11 @@ void unmapped_kunmap_local(const void *addr)
 	local_irq_restore(flags);
 	migrate_enable();
 }
+/* @stage unmapped-kmap */
 EXPORT_SYMBOL_GPL(unmapped_kunmap_local);
+/* @stage end */
 
+/* @stage unmapped-kmap */
 /**
  * unmapped_kmap_to_page() - kmap_to_page() of a window address
  * @addr: an address unmapped_kmap_local() returned, still mapped
@@ -193,6 +200,7 @@ struct page *unmapped_kmap_to_page(const void *addr)
 }
 EXPORT_SYMBOL_GPL(unmapped_kmap_to_page);
 
+/* @stage end */
 /* Zero @nr pages from @page through this CPU's window. */
 static bool unmapped_scrub(struct page *page, unsigned int nr)
 {
@@ -668,8 +676,10 @@ static int __init unmapped_window_init(void)
 	for_each_possible_cpu(cpu)
 		per_cpu(unmapped_kmap, cpu).va = va +
 			cpu * UNMAPPED_KMAP_SLOTS * PAGE_SIZE;
+/* @stage unmapped-kmap */
 	unmapped_kmap_start = va;
 	unmapped_kmap_size = size;
+/* @stage end */
 	return 0;
 }
 

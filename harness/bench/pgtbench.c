@@ -31,6 +31,11 @@
  *           and free every second one again, in a shuffled order, so that
  *           the free unmovable pages are scattered over the whole of
  *           memory; write 0: free the rest
+ *   prof    write N > 0: sample the kernel instruction pointer of every CPU
+ *           each N microseconds of guest time (N * 1000 instructions under
+ *           -icount shift=0) into a table by function; write 0: stop;
+ *           read: the samples, most first, "<n> <function>" per line
+ *           (BENCH_PROFILE=<test_vmalloc id>, harness/bench.sh)
  *
  * instr: under QEMU with -icount shift=0,sleep=off guest time advances one
  *        nanosecond per instruction, so ktime deltas are instruction
@@ -48,6 +53,10 @@
  *        the code under test keeps); pagetable: the same for NR_PAGETABLE.
  */
 #include <linux/debugfs.h>
+#include <linux/hash.h>
+#include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
+#include <linux/sort.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
@@ -63,6 +72,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+#include <asm/irq_regs.h>
 #include <asm/tlbflush.h>
 
 #include "internal.h"
@@ -715,6 +725,146 @@ static const struct file_operations pgtbench_age_fops = {
 	.write = pgtbench_age_write,
 };
 
+/*
+ * A sampling profile in guest time, which -icount makes instructions: the
+ * same workload on both kernels, compared function by function, shows
+ * where one spends more. Samples are kept by function (the symbol's
+ * start), in an open-addressed table that the timer fills lock-free.
+ */
+#define PGTBENCH_PROF_SLOTS	8192
+
+struct pgtbench_prof_slot {
+	unsigned long func;
+	atomic_t n;
+};
+
+struct pgtbench_prof_line {
+	unsigned long func;
+	unsigned int n;
+};
+
+static struct pgtbench_prof_slot pgtbench_prof_tab[PGTBENCH_PROF_SLOTS];
+static unsigned int pgtbench_prof_lost;
+static u64 pgtbench_prof_ns;
+static bool pgtbench_prof_on;
+static DEFINE_PER_CPU(struct hrtimer, pgtbench_prof_timer);
+
+static void pgtbench_prof_note(unsigned long ip)
+{
+	unsigned long size, offset, func = ip;
+	unsigned int i, k;
+
+	if (kallsyms_lookup_size_offset(ip, &size, &offset))
+		func = ip - offset;
+	i = hash_long(func, 13);
+	for (k = 0; k < 64; k++, i = (i + 1) % PGTBENCH_PROF_SLOTS) {
+		struct pgtbench_prof_slot *s = &pgtbench_prof_tab[i];
+
+		if (!READ_ONCE(s->func) && !cmpxchg(&s->func, 0, func)) {
+			atomic_inc(&s->n);
+			return;
+		}
+		if (READ_ONCE(s->func) == func) {
+			atomic_inc(&s->n);
+			return;
+		}
+	}
+	pgtbench_prof_lost++;
+}
+
+static enum hrtimer_restart pgtbench_prof_tick(struct hrtimer *t)
+{
+	struct pt_regs *regs = get_irq_regs();
+
+	if (!READ_ONCE(pgtbench_prof_on))
+		return HRTIMER_NORESTART;
+	if (regs && !user_mode(regs))
+		pgtbench_prof_note(instruction_pointer(regs));
+	hrtimer_forward_now(t, ns_to_ktime(pgtbench_prof_ns));
+	return HRTIMER_RESTART;
+}
+
+static void pgtbench_prof_start_cpu(void *unused)
+{
+	struct hrtimer *t = this_cpu_ptr(&pgtbench_prof_timer);
+
+	hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	t->function = pgtbench_prof_tick;
+	hrtimer_start(t, ns_to_ktime(pgtbench_prof_ns),
+		      HRTIMER_MODE_REL_PINNED);
+}
+
+static int pgtbench_prof_cmp(const void *a, const void *b)
+{
+	const struct pgtbench_prof_line *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+static int pgtbench_prof_show(struct seq_file *m, void *v)
+{
+	struct pgtbench_prof_line *copy;
+	unsigned int i, total = 0;
+
+	if (READ_ONCE(pgtbench_prof_on))
+		return -EBUSY;
+	copy = kvcalloc(PGTBENCH_PROF_SLOTS, sizeof(*copy), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	for (i = 0; i < PGTBENCH_PROF_SLOTS; i++) {
+		copy[i].func = pgtbench_prof_tab[i].func;
+		copy[i].n = atomic_read(&pgtbench_prof_tab[i].n);
+	}
+	sort(copy, PGTBENCH_PROF_SLOTS, sizeof(*copy), pgtbench_prof_cmp,
+	     NULL);
+	for (i = 0; i < PGTBENCH_PROF_SLOTS; i++)
+		total += copy[i].n;
+	seq_printf(m, "%u total %u lost\n", total, pgtbench_prof_lost);
+	for (i = 0; i < PGTBENCH_PROF_SLOTS && copy[i].n; i++)
+		seq_printf(m, "%u %ps\n", copy[i].n, (void *)copy[i].func);
+	kvfree(copy);
+	return 0;
+}
+
+static int pgtbench_prof_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pgtbench_prof_show, NULL);
+}
+
+static ssize_t pgtbench_prof_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	unsigned int us, cpu;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &us);
+	if (ret)
+		return ret;
+	mutex_lock(&pgtbench_lock);
+	if (READ_ONCE(pgtbench_prof_on)) {
+		WRITE_ONCE(pgtbench_prof_on, false);
+		for_each_online_cpu(cpu)
+			hrtimer_cancel(per_cpu_ptr(&pgtbench_prof_timer, cpu));
+	}
+	if (us) {
+		memset(pgtbench_prof_tab, 0, sizeof(pgtbench_prof_tab));
+		pgtbench_prof_lost = 0;
+		pgtbench_prof_ns = (u64)us * NSEC_PER_USEC;
+		WRITE_ONCE(pgtbench_prof_on, true);
+		on_each_cpu(pgtbench_prof_start_cpu, NULL, 1);
+	}
+	mutex_unlock(&pgtbench_lock);
+	return len;
+}
+
+static const struct file_operations pgtbench_prof_fops = {
+	.open = pgtbench_prof_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = pgtbench_prof_write,
+};
+
 static int __init pgtbench_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pgtbench", NULL);
@@ -726,6 +876,7 @@ static int __init pgtbench_init(void)
 	debugfs_create_file("kflush", 0400, dir, NULL, &pgtbench_kf_fops);
 	debugfs_create_file("kreq", 0400, dir, NULL, &pgtbench_kreq_fops);
 	debugfs_create_file("age", 0200, dir, NULL, &pgtbench_age_fops);
+	debugfs_create_file("prof", 0600, dir, NULL, &pgtbench_prof_fops);
 	return 0;
 }
 late_initcall(pgtbench_init);

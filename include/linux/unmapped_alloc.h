@@ -19,15 +19,19 @@ DECLARE_STATIC_KEY_FALSE(unmapped_pages_in_use);
 /* In page->private of the pages handed out: nothing else stores it there. */
 #define UNMAPPED_PAGE_MARK	((unsigned long)&unmapped_pages_in_use)
 
+/* @stage unmapped-kmap */
 extern unsigned long unmapped_kmap_start, unmapped_kmap_size;
 
+/* @stage end */
 struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order);
 void unmapped_pages_free(struct page *page, unsigned int order);
 bool unmapped_pages_available(void);
 bool __unmapped_page_freed(struct page *page, unsigned int order);
 void *unmapped_kmap_local(struct page *page);
 void unmapped_kunmap_local(const void *addr);
+/* @stage unmapped-kmap */
 struct page *unmapped_kmap_to_page(const void *addr);
+/* @stage end */
 
 /**
  * unmapped_page() - whether a page is one the allocator handed out
@@ -45,6 +49,7 @@ static inline bool unmapped_page(const struct page *page)
 	       page->private == UNMAPPED_PAGE_MARK;
 }
 
+/* @stage unmapped-kmap */
 /**
  * unmapped_kmap_addr() - whether an address is in a kmap_local window
  * @addr: an address kmap_local_page() returned
@@ -57,6 +62,7 @@ static inline bool unmapped_kmap_addr(const void *addr)
 	       (unsigned long)addr - unmapped_kmap_start < unmapped_kmap_size;
 }
 
+/* @stage end */
 /**
  * unmapped_folio_alloc() - allocate an order-0 folio outside the direct map
  * @gfp: allocation flags, as for unmapped_pages_alloc()
@@ -119,6 +125,7 @@ static inline bool unmapped_page(const struct page *page)
 	return false;
 }
 
+/* @stage unmapped-kmap */
 static inline bool unmapped_kmap_addr(const void *addr)
 {
 	return false;
@@ -138,6 +145,7 @@ static inline struct page *unmapped_kmap_to_page(const void *addr)
 	return NULL;
 }
 
+/* @stage end */
 #endif /* CONFIG_UNMAPPED_ALLOC */
 
 #endif /* _LINUX_UNMAPPED_ALLOC_H */

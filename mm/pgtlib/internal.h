@@ -125,6 +125,7 @@ static inline unsigned long pgtlib_leaf_set_cont(unsigned int level,
  * Entries are handled as raw unsigned long values; every test of their bits
  * goes through the pXd_*() helpers or <asm/pgtlib.h>, never open-coded.
  */
+
 /*
  * A level the kernel folds away: when the level below has one entry per
  * table (asm-generic/pgtable-nopXd.h, or x86 and arm64 running with fewer

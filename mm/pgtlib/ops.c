@@ -989,12 +989,6 @@ static __always_inline int pgtlib_check_prot(unsigned int prot)
 	return 0;
 }
 
-/*
- * The protection of a new mapping of [@phys, @phys + @size) in @space:
- * plain kernel data, read-only or not, is one test; anything else is
- * checked in full, and a live uncached or write-combining mapping must
- * not alias memory the direct map has write-back.
- */
 /* Every page of the array, out of line: only uncached maps come here. */
 static noinline bool pgtlib_pages_cache_alias_ok(struct page **pages,
 						 unsigned long nr)
@@ -1010,6 +1004,12 @@ static noinline bool pgtlib_pages_cache_alias_ok(struct page **pages,
 	return true;
 }
 
+/*
+ * The protection of a new mapping of [@phys, @phys + @size) in @space:
+ * plain kernel data, read-only or not, is one test; anything else is
+ * checked in full, and a live uncached or write-combining mapping must
+ * not alias memory the direct map has write-back.
+ */
 static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
 						 unsigned int prot,
 						 phys_addr_t phys,
@@ -1683,11 +1683,6 @@ static noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 }
 
 /* @stage end */
-/*
- * The body of pgtlib_map() and pgtlib_map_prot(), inlined into each: @raw
- * (a constant there) says whether the protection is @prot's %PGTLIB_PROT_*
- * bits or the caller's @pgprot.
- */
 /*
  * The start of every map: the open transaction's space, or for a _noflush
  * map (@txn NULL) the caller's @space, and an empty @range.
