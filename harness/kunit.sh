@@ -5,12 +5,16 @@
 #   KUNITCONFIG=<file>. With ALLOW_MISSING=1 and no such file, a scratch
 #   kunitconfig running the list KUnit suite is used (pipeline test only).
 # Logs: build/logs/kunit-$ARCH.log, JSON: build/logs/kunit-$ARCH.json
+# KUNIT_KASAN=1: the same suites with generic KASAN (build/kunit-kasan-$ARCH,
+# logs kunit-kasan-$ARCH.*); slow under QEMU TCG, so not part of make test.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KDIR=$BUILD/kunit-$ARCH
-LOG=$LOGS/kunit-$ARCH.log
-JSON=$LOGS/kunit-$ARCH.json
+KASAN=
+[ "${KUNIT_KASAN:-0}" = 1 ] && KASAN=-kasan
+KDIR=$BUILD/kunit$KASAN-$ARCH
+LOG=$LOGS/kunit$KASAN-$ARCH.log
+JSON=$LOGS/kunit$KASAN-$ARCH.json
 REQUIRE=--require
 KUNITCONFIG=${KUNITCONFIG:-}
 if [ -z "$KUNITCONFIG" ]; then
@@ -32,6 +36,10 @@ ARGS=(run --arch="$KARCH" --kunitconfig="$KUNITCONFIG" --build_dir="$KDIR"
 	--jobs="$JOBS" --timeout=900 --make_options "CC=$KCC"
 	--kconfig_add CONFIG_SMP=y --json="$JSON")
 [ -n "$CROSS" ] && ARGS+=(--cross_compile="$CROSS")
+if [ -n "$KASAN" ]; then
+	ARGS+=(--kconfig_add CONFIG_KASAN=y --kconfig_add CONFIG_KASAN_GENERIC=y
+		--kconfig_add CONFIG_KASAN_INLINE=y --timeout=3600)
+fi
 # x86_64: -cpu max gives PSE, GBPAGES (1G leaves) and LA57 (5-level paging),
 # so the pgtlib suites exercise every leaf size. arm64's QEMU config already
 # uses -cpu max.
