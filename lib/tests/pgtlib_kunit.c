@@ -79,6 +79,58 @@ static void pt_destroy(struct kunit *test, struct pgtlib_space *s)
 	kunit_release_action(test, pt_destroy_action, s);
 }
 
+/*
+ * NR_PAGETABLE, exactly: the nodes' counters and every CPU's pending
+ * difference, as the kernel's own vmstat keeps them (not pgtlib's count).
+ */
+static long pt_nr_pagetable(void)
+{
+	struct pglist_data *pgdat;
+	long n = 0;
+	int cpu;
+
+	for_each_online_pgdat(pgdat) {
+		n += atomic_long_read(&pgdat->vm_stat[NR_PAGETABLE]);
+		for_each_possible_cpu(cpu)
+			n += per_cpu_ptr(pgdat->per_cpu_nodestats,
+					 cpu)->vm_node_stat_diff[NR_PAGETABLE];
+	}
+	return n;
+}
+
+struct pt_leak {
+	struct kunit *test;
+	long nr_pagetable;
+};
+
+/* Runs last, after the case's spaces are destroyed. */
+static void pt_leak_check(void *arg)
+{
+	struct pt_leak *l = arg;
+
+	pgtlib_tables_drain();
+	KUNIT_EXPECT_EQ_MSG(l->test, pt_nr_pagetable(), l->nr_pagetable,
+			    "NR_PAGETABLE is not back where the case began");
+}
+
+/*
+ * Every case of a private space ends with NR_PAGETABLE back where it
+ * began: each table page pgtlib typed and counted was uncounted again.
+ * The kernel space keeps its tables, so its suite cannot check this.
+ */
+static int pt_leak_init(struct kunit *test)
+{
+	struct pt_leak *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+
+	if (!l)
+		return -ENOMEM;
+	l->test = test;
+	pgtlib_tables_drain();
+	l->nr_pagetable = pt_nr_pagetable();
+	/* Registered first, so it runs after every other cleanup. */
+	return kunit_add_action_or_reset(test, pt_leak_check, l);
+}
+
 /* Table pages pgtlib holds, in page tables and as spares. */
 static long pt_global_tables(void)
 {
@@ -4028,6 +4080,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 
 static struct kunit_suite pgtlib_private_suite = {
 	.name = "pgtlib_private",
+	.init = pt_leak_init,
 	.test_cases = pgtlib_private_cases,
 };
 /* @stage kunit-live */
@@ -4077,6 +4130,7 @@ static struct kunit_case pgtlib_errors_cases[] = {
 
 static struct kunit_suite pgtlib_errors_suite = {
 	.name = "pgtlib_errors",
+	.init = pt_leak_init,
 	.test_cases = pgtlib_errors_cases,
 };
 /* @stage end */
