@@ -258,7 +258,20 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 unsigned long pgtlib_level_size(unsigned int level);
 bool pgtlib_level_has_leaf(unsigned int level);
 
-struct pgtlib_space *pgtlib_kernel_space(void);
+extern struct pgtlib_space __pgtlib_kernel_space;
+
+/**
+ * pgtlib_kernel_space() - the kernel's own page table
+ *
+ * Inline, as vmalloc_to_page() looks it up for every page it reads.
+ *
+ * Return: the space for init_mm, covering every kernel address.
+ */
+static inline struct pgtlib_space *pgtlib_kernel_space(void)
+{
+	return &__pgtlib_kernel_space;
+}
+
 void __init pgtlib_kernel_space_init(void);
 /* @stage tables */
 struct pgtlib_space *pgtlib_space_create(unsigned long start,

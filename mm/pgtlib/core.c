@@ -27,18 +27,19 @@
 
 /* @stage end */
 /*
- * Usable from the first vmalloc() and ioremap(), before any initcall; only
- * @start waits for pgtlib_kernel_space_init() (x86's PAGE_OFFSET is set at
- * boot).
+ * The kernel space, pgtlib_kernel_space(): usable from the first vmalloc()
+ * and ioremap(), before any initcall; only @start waits for
+ * pgtlib_kernel_space_init() (x86's PAGE_OFFSET is set at boot).
  */
-static struct pgtlib_space pgtlib_kernel = {
+struct pgtlib_space __pgtlib_kernel_space = {
 	.pgd = swapper_pg_dir,
 	.end = -PAGE_SIZE,
 	.flags = PGTLIB_SPACE_LIVE | PGTLIB_SPACE_KERNEL,
 	.lock = &init_mm.page_table_lock,
-	.spare = LIST_HEAD_INIT(pgtlib_kernel.spare),
-	.reservations = LIST_HEAD_INIT(pgtlib_kernel.reservations),
+	.spare = LIST_HEAD_INIT(__pgtlib_kernel_space.spare),
+	.reservations = LIST_HEAD_INIT(__pgtlib_kernel_space.reservations),
 };
+EXPORT_SYMBOL_GPL(__pgtlib_kernel_space);
 
 /* See pgtlib_count(); per CPU so that counting stays cheap. */
 DEFINE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
@@ -406,17 +407,6 @@ void pgtlib_tables_drain(void)
 
 /* @stage end */
 /**
- * pgtlib_kernel_space() - the kernel's own page table
- *
- * Return: the space for init_mm, covering every kernel address.
- */
-struct pgtlib_space *pgtlib_kernel_space(void)
-{
-	return &pgtlib_kernel;
-}
-EXPORT_SYMBOL_GPL(pgtlib_kernel_space);
-
-/**
  * pgtlib_kernel_space_init() - set up the kernel space at boot
  *
  * Called from vmalloc_init(), before the first vmalloc() or ioremap():
@@ -426,14 +416,14 @@ EXPORT_SYMBOL_GPL(pgtlib_kernel_space);
 void __init pgtlib_kernel_space_init(void)
 {
 	BUILD_BUG_ON(PTRS_PER_PGD > PGTLIB_MAX_PGDS);
-	WARN_ON_ONCE(pgtlib_kernel.pgd != init_mm.pgd);
-	pgtlib_kernel.start = PAGE_OFFSET;
+	WARN_ON_ONCE(__pgtlib_kernel_space.pgd != init_mm.pgd);
+	__pgtlib_kernel_space.start = PAGE_OFFSET;
 }
 
 /* For kernels whose vmalloc does not call it. */
 static int __init pgtlib_init(void)
 {
-	if (!pgtlib_kernel.start)
+	if (!__pgtlib_kernel_space.start)
 		pgtlib_kernel_space_init();
 	return 0;
 }

@@ -163,6 +163,38 @@ int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 EXPORT_SYMBOL_GPL(pgtlib_query);
 /* @stage noflush */
 
+/* One descent to the leaf for @va, reading each entry once. */
+static __always_inline int __pgtlib_query_pfn(struct pgtlib_space *space,
+					      unsigned long va,
+					      unsigned long *pfn)
+{
+	struct pgtlib_cursor c;
+
+	for (pgtlib_cursor_top(&c, space, va); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		;
+	if (c.kind != PGTLIB_LEAF)
+		return -ENOENT;
+	*pfn = pgtlib_entry_pfn(c.level, c.val) +
+	       ((va & (__pgtlib_level_size(c.level) - 1)) >> PAGE_SHIFT);
+	return 0;
+}
+
+/* A private space's tables are freed under its lock. */
+static noinline int pgtlib_query_pfn_locked(struct pgtlib_space *space,
+					    unsigned long va,
+					    unsigned long *pfn)
+{
+	int ret;
+
+	rcu_read_lock();
+	spin_lock(space->lock);
+	ret = __pgtlib_query_pfn(space, va, pfn);
+	spin_unlock(space->lock);
+	rcu_read_unlock();
+	return ret;
+}
+
 /**
  * pgtlib_query_pfn() - the page frame that one address translates to
  * @space: the space
@@ -182,25 +214,15 @@ EXPORT_SYMBOL_GPL(pgtlib_query);
 int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
 		     unsigned long *pfn)
 {
-	struct pgtlib_cursor c;
-	int ret = -ENOENT;
+	int ret;
 
 	if (va < space->start || va > space->end - 1)
 		return -ERANGE;
-
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		return pgtlib_query_pfn_locked(space, va, pfn);
+	/* The kernel space's lookup calls nothing: no stack frame. */
 	rcu_read_lock();
-	if (!(space->flags & PGTLIB_SPACE_KERNEL))
-		spin_lock(space->lock);
-	for (pgtlib_cursor_top(&c, space, va); c.kind == PGTLIB_TABLE;
-	     pgtlib_cursor_down(&c))
-		;
-	if (c.kind == PGTLIB_LEAF) {
-		*pfn = pgtlib_entry_pfn(c.level, c.val) +
-		       ((va & (__pgtlib_level_size(c.level) - 1)) >> PAGE_SHIFT);
-		ret = 0;
-	}
-	if (!(space->flags & PGTLIB_SPACE_KERNEL))
-		spin_unlock(space->lock);
+	ret = __pgtlib_query_pfn(space, va, pfn);
 	rcu_read_unlock();
 	return ret;
 }
