@@ -29,7 +29,7 @@
 # Output: the table on stdout, build/bench/results-$ARCH.json, the console
 # logs build/bench/console-{base,pgtlib}-$ARCH.log.
 # BENCH_VMALLOC_LOOPS (default 1000): test_vmalloc's test_loop_count.
-# BENCH_PROFILE=<id>: also run test_vmalloc case <id> under pgtbench's
+# BENCH_PROFILE=<id>[:huge]: also run test_vmalloc case <id> under pgtbench's
 # sampling profiler in both kernels; bench.py compares them by function.
 set -euo pipefail
 export PGTLIB_T0=$(date +%s)

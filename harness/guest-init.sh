@@ -10,8 +10,8 @@
 #                             bench: only make bench's workloads (bench.sh)
 #   pgtlib.vmalloc_loops=N    test_vmalloc test_loop_count (default 5000)
 #   pgtlib.cpa_wait=N         seconds to wait for the x86 CPA self-test
-#   pgtlib.prof=ID            bench: also run test_vmalloc case ID once
-#                             under pgtbench's sampling profiler
+#   pgtlib.prof=ID[:huge]     bench: also run test_vmalloc case ID (with
+#                             use_huge=1) under pgtbench's sampling profiler
 #
 # Markers (one per line, at the start of the line):
 #   PGTLIB-STAGE begin <name>
@@ -154,10 +154,13 @@ if [ "$MODE" = bench ]; then
 	if [ -n "$PROF" ] && [ -e /sys/kernel/debug/pgtbench/prof ]; then
 		begin bench:prof:$PROF
 		echo 100 >/sys/kernel/debug/pgtbench/prof
+		huge=
+		case "$PROF" in *:huge) huge="use_huge=1 nr_pages=512" ;; esac
 		for r in 1 2 3 4 5 6 7 8 9 10; do
-			modprobe test_vmalloc run_test_mask=$((1 << PROF)) nr_threads=1 \
-				sequential_test_order=1 test_loop_count="$VMALLOC_LOOPS" \
-				test_repeat_count=1
+			# shellcheck disable=SC2086
+			modprobe test_vmalloc run_test_mask=$((1 << ${PROF%:huge})) \
+				nr_threads=1 sequential_test_order=1 $huge \
+				test_loop_count="$VMALLOC_LOOPS" test_repeat_count=1
 		done
 		echo 0 >/sys/kernel/debug/pgtbench/prof
 		head -200 /sys/kernel/debug/pgtbench/prof | sed 's/^/PGTBENCH-PROF /'
