@@ -334,16 +334,34 @@ def export(entries, files, outdir):
         "base: Linux %s (files touched by the series)" % KVER, env=env)
     git(scratch, "tag", "base")
     stages = stage_map(entries)
-    marked = []     # new files with stage markers, once an entry made them
+    # new files with stage markers, once an entry made them: kernel path
+    # -> (overlay path, scratch path, patched by a later '~tag.patch')
+    marked = {}
     for i, e in enumerate(entries):
         mine = [p for j, p in files if j == i]
         if not mine and not e["stage"]:
             print("series: warning: entry %d '%s' has no files present - "
                   "skipped" % (i + 1, e["subject"]), file=sys.stderr)
             continue
+        # a stage's regions first: a later '~tag.patch' of the file
+        # applies on top of the whole file
+        for kp, (p, dst, patched) in marked.items():
+            with open(os.path.join(TOP, p)) as f:
+                orig = f.read()
+            if e["stage"] and any(
+                    STAGE_RE.match(l) and STAGE_RE.match(l).group(1) == e["stage"]
+                    for l in orig.splitlines()):
+                if patched:
+                    fail("%s has regions of stage '%s' after %s patched it: "
+                         "a '~tag.patch' must come after the file's last "
+                         "stage" % (p, e["stage"], patched))
+                with open(dst, "w") as f:
+                    f.write(stage_filter(p, orig, stages, i))
         for p in mine:
             kp = kernel_path(p)
             if p.endswith(".patch"):
+                if kp in marked:
+                    marked[kp] = marked[kp][:2] + (p,)
                 r = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch",
                                     "-r", "-", "-i", os.path.join(TOP, p)],
                                    cwd=scratch, capture_output=True, text=True)
@@ -356,12 +374,11 @@ def export(entries, files, outdir):
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(os.path.join(TOP, p), dst)
                 if has_markers(os.path.join(TOP, p)):
-                    marked.append((p, dst))
-        for p, dst in marked:
-            with open(os.path.join(TOP, p)) as f:
-                text = stage_filter(p, f.read(), stages, i)
-            with open(dst, "w") as f:
-                f.write(text)
+                    marked[kp] = (p, dst, None)
+                    with open(os.path.join(TOP, p)) as f:
+                        text = stage_filter(p, f.read(), stages, i)
+                    with open(dst, "w") as f:
+                        f.write(text)
         git(scratch, "add", "-A")
         if subprocess.run(["git", "-C", scratch, "diff", "--cached",
                            "--quiet"], env=git_env()).returncode == 0:
