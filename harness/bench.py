@@ -90,6 +90,9 @@ def profile(path):
                 continue
             if m.group(2) == "total":
                 total = int(m.group(1))
+                lost = re.search(r"(\d+) lost", l)
+                if lost and int(lost.group(1)):
+                    funcs["(table full)"] = int(lost.group(1))
             else:
                 funcs[m.group(2)] = funcs.get(m.group(2), 0) + int(m.group(1))
     return funcs, total

@@ -149,23 +149,6 @@ if [ "$MODE" = bench ]; then
 		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
-	# a profile of one case, loaded 10 times, sampled every 100 us
-	# (100000 instructions) or, without high-resolution timers, every tick
-	if [ -n "$PROF" ] && [ -e /sys/kernel/debug/pgtbench/prof ]; then
-		begin bench:prof:$PROF
-		echo 100 >/sys/kernel/debug/pgtbench/prof
-		huge=
-		case "$PROF" in *:huge) huge="use_huge=1 nr_pages=512" ;; esac
-		for r in 1 2 3 4 5 6 7 8 9 10; do
-			# shellcheck disable=SC2086
-			modprobe test_vmalloc run_test_mask=$((1 << ${PROF%:huge})) \
-				nr_threads=1 sequential_test_order=1 $huge \
-				test_loop_count="$VMALLOC_LOOPS" test_repeat_count=1
-		done
-		echo 0 >/sys/kernel/debug/pgtbench/prof
-		head -200 /sys/kernel/debug/pgtbench/prof | sed 's/^/PGTBENCH-PROF /'
-		end 0
-	fi
 	# huge vmalloc: fix_size_alloc_test with vmalloc_huge() of 2M
 	begin bench:vmalloc:0:huge
 	t0=$(tlb_events)
@@ -193,6 +176,24 @@ if [ "$MODE" = bench ]; then
 	pgt-dmap secretmem-aged-freed
 	echo 0 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap after
+	# last, so that no measured stage runs after its extra loads: a profile
+	# of one case, loaded 10 times, sampled every 100 us
+	# (100000 instructions) or, without high-resolution timers, every tick
+	if [ -n "$PROF" ] && [ -e /sys/kernel/debug/pgtbench/prof ]; then
+		begin bench:prof:$PROF
+		echo 100 >/sys/kernel/debug/pgtbench/prof
+		huge=
+		case "$PROF" in *:huge) huge="use_huge=1 nr_pages=512" ;; esac
+		for r in 1 2 3 4 5 6 7 8 9 10; do
+			# shellcheck disable=SC2086
+			modprobe test_vmalloc run_test_mask=$((1 << ${PROF%:huge})) \
+				nr_threads=1 sequential_test_order=1 $huge \
+				test_loop_count="$VMALLOC_LOOPS" test_repeat_count=1
+		done
+		echo 0 >/sys/kernel/debug/pgtbench/prof
+		head -200 /sys/kernel/debug/pgtbench/prof | sed 's/^/PGTBENCH-PROF /'
+		end 0
+	fi
 	finish
 fi
 

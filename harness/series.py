@@ -59,6 +59,9 @@ def stage_filter(path, text, stages, upto):
                 fail("%s:%d: stage '%s' is not declared by a series.conf "
                      "entry ('stage: %s')" % (path, n, tag, tag))
             else:
+                if stack and stages[tag] < stack[-1]:
+                    fail("%s:%d: stage '%s' inside a region of a later "
+                         "stage would come with that one" % (path, n, tag))
                 stack.append(stages[tag])
             continue
         if upto is None or all(i <= upto for i in stack):
@@ -170,7 +173,13 @@ def parse(path=CONF):
                 e["subject"] = l[len("subject:"):].strip()
                 in_files = False
             elif l.startswith("stage:"):
+                if e["stage"]:
+                    fail("%s:%d: a second 'stage:' in one entry"
+                         % (CONF, start + i))
                 e["stage"] = l[len("stage:"):].strip()
+                if not re.fullmatch(r"[A-Za-z0-9_-]+", e["stage"]):
+                    fail("%s:%d: stage name %r: use letters, digits, '_' "
+                         "and '-'" % (CONF, start + i, e["stage"]))
                 in_files = False
             elif l.startswith("files:"):
                 e["files"] += l[len("files:"):].split()
@@ -247,6 +256,22 @@ def check(entries, allow_missing):
         if not p.endswith(".patch") and has_markers(os.path.join(TOP, p)):
             with open(os.path.join(TOP, p)) as f:
                 stage_filter(p, f.read(), stages, None)
+    # a region whose stage comes before the entry that adds the file
+    # would silently land with the file
+    added = {p: i for i, e in enumerate(entries) for p in e["files"]}
+    for p in sorted(present):
+        if p.endswith(".patch") or p not in added:
+            continue
+        if not has_markers(os.path.join(TOP, p)):
+            continue
+        with open(os.path.join(TOP, p)) as f:
+            for n, l in enumerate(f, 1):
+                m = STAGE_RE.match(l)
+                if (m and m.group(1) in stages and
+                        stages[m.group(1)] <= added[p]):
+                    errors.append("%s:%d: stage '%s' is not after the "
+                                  "entry that adds the file" %
+                                  (p, n, m.group(1)))
     result = []
     made = set()    # new files the series has created so far
     for i, e in enumerate(entries):
@@ -361,6 +386,15 @@ def export(entries, files, outdir):
             kp = kernel_path(p)
             if p.endswith(".patch"):
                 if kp in marked:
+                    with open(os.path.join(TOP, marked[kp][0])) as f:
+                        later = [m.group(1) for m in map(STAGE_RE.match, f)
+                                 if m and m.group(1) in stages and
+                                 stages[m.group(1)] > i]
+                    if later:
+                        fail("%s patches %s, which still has regions of a "
+                             "later stage ('%s'): a '~tag.patch' must come "
+                             "after the file's last stage"
+                             % (p, marked[kp][0], later[0]))
                     marked[kp] = marked[kp][:2] + (p,)
                 r = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch",
                                     "-r", "-", "-i", os.path.join(TOP, p)],

@@ -56,6 +56,7 @@
 #include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/kallsyms.h>
+#include <linux/log2.h>
 #include <linux/sort.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -66,6 +67,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/mutex.h>
+#include <linux/cpu.h>
 #include <linux/prandom.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
@@ -744,7 +746,7 @@ struct pgtbench_prof_line {
 };
 
 static struct pgtbench_prof_slot pgtbench_prof_tab[PGTBENCH_PROF_SLOTS];
-static unsigned int pgtbench_prof_lost;
+static atomic_t pgtbench_prof_lost;
 static u64 pgtbench_prof_ns;
 static bool pgtbench_prof_on;
 static DEFINE_PER_CPU(struct hrtimer, pgtbench_prof_timer);
@@ -756,7 +758,7 @@ static void pgtbench_prof_note(unsigned long ip)
 
 	if (kallsyms_lookup_size_offset(ip, &size, &offset))
 		func = ip - offset;
-	i = hash_long(func, 13);
+	i = hash_long(func, ilog2(PGTBENCH_PROF_SLOTS));
 	for (k = 0; k < 64; k++, i = (i + 1) % PGTBENCH_PROF_SLOTS) {
 		struct pgtbench_prof_slot *s = &pgtbench_prof_tab[i];
 
@@ -769,7 +771,7 @@ static void pgtbench_prof_note(unsigned long ip)
 			return;
 		}
 	}
-	pgtbench_prof_lost++;
+	atomic_inc(&pgtbench_prof_lost);
 }
 
 static enum hrtimer_restart pgtbench_prof_tick(struct hrtimer *t)
@@ -786,12 +788,8 @@ static enum hrtimer_restart pgtbench_prof_tick(struct hrtimer *t)
 
 static void pgtbench_prof_start_cpu(void *unused)
 {
-	struct hrtimer *t = this_cpu_ptr(&pgtbench_prof_timer);
-
-	hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
-	t->function = pgtbench_prof_tick;
-	hrtimer_start(t, ns_to_ktime(pgtbench_prof_ns),
-		      HRTIMER_MODE_REL_PINNED);
+	hrtimer_start(this_cpu_ptr(&pgtbench_prof_timer),
+		      ns_to_ktime(pgtbench_prof_ns), HRTIMER_MODE_REL_PINNED);
 }
 
 static int pgtbench_prof_cmp(const void *a, const void *b)
@@ -819,7 +817,10 @@ static int pgtbench_prof_show(struct seq_file *m, void *v)
 	     NULL);
 	for (i = 0; i < PGTBENCH_PROF_SLOTS; i++)
 		total += copy[i].n;
-	seq_printf(m, "%u total %u lost\n", total, pgtbench_prof_lost);
+	/* a sample the full table could not keep is in the total too */
+	total += atomic_read(&pgtbench_prof_lost);
+	seq_printf(m, "%u total %d lost\n", total,
+		   atomic_read(&pgtbench_prof_lost));
 	for (i = 0; i < PGTBENCH_PROF_SLOTS && copy[i].n; i++)
 		seq_printf(m, "%u %ps\n", copy[i].n, (void *)copy[i].func);
 	kvfree(copy);
@@ -840,19 +841,24 @@ static ssize_t pgtbench_prof_write(struct file *file, const char __user *ubuf,
 	ret = kstrtouint_from_user(ubuf, len, 0, &us);
 	if (ret)
 		return ret;
+	/* each sample looks its function up: not more often than this */
+	if (us && us < 10)
+		return -EINVAL;
 	mutex_lock(&pgtbench_lock);
+	cpus_read_lock();
 	if (READ_ONCE(pgtbench_prof_on)) {
 		WRITE_ONCE(pgtbench_prof_on, false);
-		for_each_online_cpu(cpu)
+		for_each_possible_cpu(cpu)
 			hrtimer_cancel(per_cpu_ptr(&pgtbench_prof_timer, cpu));
 	}
 	if (us) {
 		memset(pgtbench_prof_tab, 0, sizeof(pgtbench_prof_tab));
-		pgtbench_prof_lost = 0;
+		atomic_set(&pgtbench_prof_lost, 0);
 		pgtbench_prof_ns = (u64)us * NSEC_PER_USEC;
 		WRITE_ONCE(pgtbench_prof_on, true);
 		on_each_cpu(pgtbench_prof_start_cpu, NULL, 1);
 	}
+	cpus_read_unlock();
 	mutex_unlock(&pgtbench_lock);
 	return len;
 }
@@ -868,6 +874,14 @@ static const struct file_operations pgtbench_prof_fops = {
 static int __init pgtbench_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pgtbench", NULL);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct hrtimer *t = per_cpu_ptr(&pgtbench_prof_timer, cpu);
+
+		hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+		t->function = pgtbench_prof_tick;
+	}
 
 	debugfs_create_file("run", 0400, dir, NULL, &pgtbench_run_fops);
 	debugfs_create_file("tables", 0400, dir, NULL, &pgtbench_tables_fops);

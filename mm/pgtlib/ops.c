@@ -2089,13 +2089,11 @@ noinline int pgtlib_unmap_noflush(struct pgtlib_space *space,
 	ret = pgtlib_check_range(space, va, size);
 	if (ret)
 		return ret;
-/* @stage fast */
 	__pgtlib_op_init(&op, NULL, space, PGTLIB_OP_UNMAP, va, size);
 	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret)) {
 		pgtlib_noflush_range(&op, ret, range);
 		return ret;
 	}
-/* @stage end */
 	return pgtlib_noflush_slow(space, PGTLIB_OP_UNMAP, va, size, 0, NULL,
 				   __pgprot(0), 0, range);
 }
