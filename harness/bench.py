@@ -29,6 +29,8 @@ import dmap
 # Every other row must come out at 1.00 +- noise.
 PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:",
           "test_vmalloc:", "vmap_")
+# and per architecture: arm64's pageattr.c is ported (issue 12)
+PORTED_ARCH = {"arm64": ("set_memory_", "set_direct_map_")}
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
@@ -247,6 +249,14 @@ def port_problems(n, b, l, pics, base):
         blocks = -(-int(l.get("ops", "0")) // BLOCK_PAGES)
         return bad + unmapped_problems(l, pics, "gmem-nodmap-", phase,
                                        blocks + 1, 0)
+    if n.startswith(("set_memory_", "set_direct_map_")):
+        # issue 12: set_memory_*() and set_direct_map_*() through pgtlib:
+        # no slower, no more invalidations than the base
+        if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
+            bad.append("ratio above 1.00 + %.0f%%" % (CHECK_TOLERANCE * 100))
+        if num(l["tlb"]) > num(b["tlb"]):
+            bad.append("TLB invalidations per op %s, base %s" % (l["tlb"], b["tlb"]))
+        return bad
     if n.startswith("vmap_"):
         # issue 11: vmalloc's page-table functions themselves
         if num(l["instr"]) > num(b["instr"]) * (1 + CHECK_TOLERANCE):
@@ -311,6 +321,8 @@ def main():
     ap.add_argument("base")
     ap.add_argument("pgtlib")
     a = ap.parse_args()
+    global PORTED
+    PORTED += PORTED_ARCH.get(a.arch, ())
     try:
         base, border, bpics = parse(a.base, "base")
         lib, lorder, lpics = parse(a.pgtlib, "pgtlib")

@@ -5,7 +5,8 @@
 # DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC; x86_64 also configs/kvm.config and
 # configs/fault-injection.config)
 # + initramfs + boot in test mode; the
-# x86_64 guest boots twice, the second time with debug_pagealloc=on.
+# guest of each architecture boots twice, the second time with
+# debug_pagealloc=on.
 # Every check is counted in build/logs/results.tsv; a failing check does
 # not stop the run, a failing build / tree preparation does. The last line
 # is "N passed, N failed"; the exit status is non-zero if N failed > 0.
@@ -67,7 +68,7 @@ step "kunit x86_64" env ARCH=x86_64 "$HARNESS/kunit.sh"
 step "kunit arm64" env ARCH=arm64 "$HARNESS/kunit.sh"
 # guest_test <arch>: build the test guest of <arch> (guest config +
 # configs/test.config, in build/out-guest-<arch>-test; make run keeps
-# build/out-guest-<arch>) and its initramfs, boot it; x86_64 is booted a
+# build/out-guest-<arch>) and its initramfs, boot it, and boot it a
 # second time with debug_pagealloc=on.
 guest_test() {
 	local a=$1 o=$BUILD/out-guest-$1-test kvm=()
@@ -81,9 +82,7 @@ guest_test() {
 		--modroot "$BUILD/modroot-$a-test" --root "$BUILD/initramfs-root-$a-test" \
 		--img "$BUILD/initramfs-$a-test.cpio.gz"
 	boot_test "$a" "$a" ""
-	if [ "$a" = x86_64 ]; then
-		boot_test "$a" "$a-debug_pagealloc" "debug_pagealloc=on pgtlib.vmalloc_loops=1000"
-	fi
+	boot_test "$a" "$a-debug_pagealloc" "debug_pagealloc=on pgtlib.vmalloc_loops=1000"
 }
 
 # boot_test <arch> <label> <extra command line>

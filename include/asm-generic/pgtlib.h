@@ -204,7 +204,8 @@ static inline unsigned long pgtlib_arch_mk_leaf_any(unsigned int level,
  * pgtlib_arch_pte_cont() - whether a PTE carries the contiguous hint
  * @val: the PTE's raw value
  *
- * Return: true if @val is a valid PTE with the hint; by default, never.
+ * Return: true if @val is a PTE with the hint, valid or not (an entry
+ * made invalid keeps it); by default, never.
  */
 static inline bool pgtlib_arch_pte_cont(unsigned long val)
 {
@@ -252,6 +253,47 @@ static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
 }
 #endif
 
+#ifndef pgtlib_arch_pte_present
+/**
+ * pgtlib_arch_pte_present() - whether a kernel PTE translates
+ * @pte: the PTE
+ *
+ * Return: true for a leaf the CPU may use; by default pte_present().
+ */
+static inline bool pgtlib_arch_pte_present(pte_t pte)
+{
+	return pte_present(pte);
+}
+#endif
+
+/* @stage ptes */
+#ifndef pgtlib_arch_pte_change
+/**
+ * pgtlib_arch_pte_change() - set and clear bits of a kernel PTE
+ * @val: the PTE's raw value, not a hole
+ * @set: PTE-form bits to set
+ * @clear: PTE-form bits to clear, before @set is applied
+ *
+ * What pgtlib_change_ptes() writes: the entry with the same output
+ * address, also when the change makes it non-present.
+ *
+ * Return: the new raw value; by default pfn_pte() of the entry's page with
+ * its pte_pgprot() changed (on x86, pfn_pte() inverts the address of a
+ * non-present entry, for L1TF).
+ */
+static inline unsigned long pgtlib_arch_pte_change(unsigned long val,
+						   pgprot_t set, pgprot_t clear)
+{
+	pte_t pte = __pte(val);
+
+	return pte_val(pfn_pte(pte_pfn(pte),
+			       __pgprot((pgprot_val(pte_pgprot(pte)) &
+					 ~pgprot_val(clear)) |
+					pgprot_val(set))));
+}
+#endif
+
+/* @stage end */
 #ifndef pgtlib_arch_pte_get
 /**
  * pgtlib_arch_pte_get() - read a kernel PTE as it was written

@@ -350,6 +350,10 @@ int pgtlib_protect(struct pgtlib_txn *txn, unsigned long va,
 int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 			unsigned long size, pgprot_t set, pgprot_t clear);
 /* @stage end */
+/* @stage ptes */
+int pgtlib_change_ptes(struct pgtlib_txn *txn, unsigned long va,
+		       unsigned long size, pgprot_t set, pgprot_t clear);
+/* @stage end */
 /* @stage collapse */
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size);

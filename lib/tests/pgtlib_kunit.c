@@ -4083,6 +4083,254 @@ static struct kunit_suite pgtlib_private_suite = {
 	.init = pt_leak_init,
 	.test_cases = pgtlib_private_cases,
 };
+/* @stage ptes */
+
+/* The bits that make a kernel PTE valid, as set_memory_valid()/_np() use them. */
+#ifdef CONFIG_ARM64
+#define PT_VALID_BITS	PTE_VALID
+#else
+#define PT_VALID_BITS	(_PAGE_PRESENT | _PAGE_GLOBAL)
+#endif
+
+static pgprot_t pt_valid_bits(void)
+{
+	return __pgprot(pgprot_val(PAGE_KERNEL) & PT_VALID_BITS);
+}
+
+/* What making a PAGE_KERNEL PTE invalid leaves: the kernel's pfn_pte(). */
+static unsigned long pt_invalid_pte(unsigned long pfn)
+{
+	return pte_val(pfn_pte(pfn, __pgprot(pgprot_val(PAGE_KERNEL) &
+					     ~PT_VALID_BITS)));
+}
+
+static int pt_set_valid(unsigned long va, unsigned long size, bool valid,
+			struct pgtlib_stats *st)
+{
+	pgprot_t bits = pt_valid_bits(), none = __pgprot(0);
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
+	return pt_end_txn(&txn, pgtlib_change_ptes(&txn, va, size,
+						   valid ? bits : none,
+						   valid ? none : bits), st);
+}
+
+/* The PTE of each of @nr pages from @va: PAGE_KERNEL, valid or not. */
+static void pt_expect_ptes(struct kunit *test, unsigned long va,
+			   struct page **pages, unsigned int nr, bool valid)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	unsigned long val, pfn;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		pfn = page_to_pfn(pages[i]);
+		KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + i * PAGE_SIZE, &val,
+					     NULL), PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ_MSG(test, (u64)val, valid ?
+				    (u64)pte_val(pfn_pte(pfn, PAGE_KERNEL)) :
+				    (u64)pt_invalid_pte(pfn), "page %u", i);
+	}
+}
+
+/*
+ * pgtlib_change_ptes() as set_memory_valid() uses it: three pages across
+ * two PTE tables made invalid with interrupts disabled, in one flush;
+ * then unreadable here and on another CPU that had them in its TLB, and
+ * reported as holes, each PTE still holding its page; made valid again
+ * with no flush, bit for bit as mapped, readable and writable everywhere.
+ * Holes stay holes. A protection change of the invalid entries is kept
+ * for when they are valid again. A huge leaf in the range refuses it with
+ * nothing changed; pgtlib_unmap() clears what it made invalid.
+ */
+static void pgtlib_test_kernel_change_ptes(struct kunit *test)
+{
+	pgprot_t ro = __pgprot(pgprot_val(PAGE_KERNEL_RO) &
+			       ~pgprot_val(PAGE_KERNEL));
+	pgprot_t rw = __pgprot(pgprot_val(PAGE_KERNEL) &
+			       ~pgprot_val(PAGE_KERNEL_RO));
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE - 2 * PAGE_SIZE, val, i;
+	unsigned long hva = l->va + 2 * PMD_SIZE;
+	struct page *pages[3], *huge;
+	struct pgtlib_leaf leaf;
+	struct pgtlib_stats st;
+	struct pgtlib_txn txn;
+	int ret, other = -1;
+	u8 byte;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = pt_alloc_page(test);
+		memset(page_address(pages[i]), 0x30 + i, PAGE_SIZE);
+	}
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 3, PT_RW, 0, NULL), 0);
+
+	migrate_disable();
+	if (num_online_cpus() > 1)
+		other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte), 0);
+		KUNIT_EXPECT_EQ(test, byte, 0x30 + i);
+		if (other < 0)
+			continue;
+		KUNIT_EXPECT_EQ(test, pt_remote(other, va + i * PAGE_SIZE,
+						&byte, false), 0);
+		KUNIT_EXPECT_EQ(test, byte, 0x30 + i);
+	}
+
+	/* invalid, changed with interrupts off: no lock, no allocation */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	local_irq_disable();
+	ret = pgtlib_change_ptes(&txn, va, 3 * PAGE_SIZE, __pgprot(0),
+				 pt_valid_bits());
+	local_irq_enable();
+	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, ret, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 3);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	pt_expect_ptes(test, va, pages, 3, false);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, pgtlib_query(kernel, va + i * PAGE_SIZE,
+						   &leaf), -ENOENT);
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte),
+				-EFAULT);
+		if (other >= 0)
+			KUNIT_EXPECT_EQ(test, pt_remote(other, va + i * PAGE_SIZE,
+							&byte, false), -EFAULT);
+	}
+	/* again: nothing to change, nothing to flush */
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, 3 * PAGE_SIZE, false, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+
+	/* read-only while invalid: changed, no flush, kept */
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, pgtlib_change_ptes(&txn, va,
+						PAGE_SIZE, ro, rw), &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+
+	/* valid again, over a hole on either side: no flush needed */
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va - PAGE_SIZE, 5 * PAGE_SIZE, true,
+					   &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 3);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va, &val, NULL), PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val,
+			(u64)pte_val(pfn_pte(page_to_pfn(pages[0]),
+					     PAGE_KERNEL_RO)));
+	pt_expect_ptes(test, va + PAGE_SIZE, pages + 1, 2, true);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va - PAGE_SIZE, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val, 0);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + 3 * PAGE_SIZE, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val, 0);
+	byte = 0x7f;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+			-EFAULT);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte), 0);
+		KUNIT_EXPECT_EQ(test, byte, 0x30 + i);
+		if (other < 0 || !i)
+			continue;
+		byte = 0x40 + i;
+		KUNIT_EXPECT_EQ(test, pt_remote(other, va + i * PAGE_SIZE,
+						&byte, true), 0);
+		KUNIT_EXPECT_EQ(test, *(u8 *)page_address(pages[i]), 0x40 + i);
+	}
+	migrate_enable();
+	pgtlib_txn_begin(&txn, kernel, 0);
+	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, pgtlib_change_ptes(&txn, va,
+						PAGE_SIZE, rw, ro), &st), 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 1);
+	pt_expect_ptes(test, va, pages, 3, true);
+
+	/* a 2M leaf in the range: refused before the PTEs change */
+	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, huge);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							huge), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap(hva, page_to_phys(huge), PMD_SIZE, PT_RW,
+				      NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_raw(kernel, hva, &val, NULL),
+			PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, hva + PMD_SIZE - va, false,
+					   &st), -EINVAL);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	pt_expect_ptes(test, va, pages, 3, true);
+	KUNIT_EXPECT_EQ(test, pt_peek(hva, &byte), 0);
+
+	/* bad input */
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va + 1, PAGE_SIZE, false, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, PAGE_SIZE / 2, false, NULL),
+			-EINVAL);
+	pt_expect_ptes(test, va, pages, 3, true);
+
+	/* what is invalid is unmapped like anything else */
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, 3 * PAGE_SIZE, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, 3 * PAGE_SIZE, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + i * PAGE_SIZE, &val,
+					     NULL), PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, (u64)val, 0);
+	}
+	pt_live_done(test, l);
+}
+
+#if PGTLIB_ARCH_CONT_PTES > 1
+/*
+ * A contiguous group: made invalid and valid whole, it keeps its hint
+ * throughout; a range that cuts it is refused and changes nothing.
+ */
+static void pgtlib_test_kernel_change_ptes_cont(struct kunit *test)
+{
+	unsigned long cont = PGTLIB_CONT_SIZE, n = PGTLIB_ARCH_CONT_PTES;
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + PMD_SIZE, val, i;
+	struct page *page;
+	u8 byte;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, ilog2(n));
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_cont,
+							page), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, page_to_phys(page), cont, PT_RW,
+				      NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_nr_cont(kernel, va, cont), n);
+
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va + PAGE_SIZE, PAGE_SIZE, false,
+					   NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, cont - PAGE_SIZE, false, NULL),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(kernel, va, cont), n);
+	KUNIT_EXPECT_EQ(test, pt_peek(va + PAGE_SIZE, &byte), 0);
+
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, cont, false, NULL), 0);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + i * PAGE_SIZE, &val,
+					     NULL), PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, (u64)val,
+				(u64)(pt_invalid_pte(page_to_pfn(page) + i) |
+				      PTE_CONT));
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte),
+				-EFAULT);
+	}
+	/* still a group while invalid: half of it cannot be made valid */
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, cont / 2, true, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, pt_peek(va, &byte), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_set_valid(va, cont, true, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_nr_cont(kernel, va, cont), n);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte), 0);
+	pt_live_done(test, l);
+}
+#endif
+/* @stage end */
 /* @stage kunit-live */
 
 static struct kunit_case pgtlib_kernel_cases[] = {
@@ -4101,6 +4349,12 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 #if PGTLIB_ARCH_CONT_PTES > 1 && PGTLIB_ARCH_NEEDS_BBM
 	KUNIT_CASE(pgtlib_test_kernel_bbm_refused),
 #endif
+/* @stage ptes */
+	KUNIT_CASE(pgtlib_test_kernel_change_ptes),
+#if PGTLIB_ARCH_CONT_PTES > 1
+	KUNIT_CASE(pgtlib_test_kernel_change_ptes_cont),
+#endif
+/* @stage end */
 /* @stage kunit-noflush */
 	KUNIT_CASE(pgtlib_test_kernel_noflush),
 	KUNIT_CASE(pgtlib_test_kernel_deferred),

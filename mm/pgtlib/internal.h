@@ -225,7 +225,7 @@ static inline bool pgtlib_entry_none(unsigned int level, unsigned long val)
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PTE:
-		return !pte_present(__pte(val));
+		return !pgtlib_arch_pte_present(__pte(val));
 	case PGTLIB_LEVEL_PMD:
 		return pmd_none(__pmd(val));
 	case PGTLIB_LEVEL_PUD:
@@ -242,7 +242,7 @@ static inline bool pgtlib_entry_leaf(unsigned int level, unsigned long val)
 {
 	switch (level) {
 	case PGTLIB_LEVEL_PTE:
-		return pte_present(__pte(val));
+		return pgtlib_arch_pte_present(__pte(val));
 	case PGTLIB_LEVEL_PMD:
 		return pmd_leaf(__pmd(val));
 	case PGTLIB_LEVEL_PUD:

@@ -24,6 +24,9 @@ enum pgtlib_op_kind {
 	PGTLIB_OP_PROTECT,
 	PGTLIB_OP_COLLAPSE,
 	PGTLIB_OP_RESERVE,
+/* @stage ptes */
+	PGTLIB_OP_PTES,
+/* @stage end */
 };
 
 struct pgtlib_op {
@@ -741,7 +744,7 @@ static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
 static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
 					      bool *flush)
 {
-	if (!pte_present(pgtlib_arch_pte_get(ptep)))
+	if (!pgtlib_arch_pte_present(pgtlib_arch_pte_get(ptep)))
 		return 0;
 	if (!(flags & PGTLIB_MAP_REPLACE))
 		return -EEXIST;
@@ -839,7 +842,7 @@ mapped:
 		for (; ptep != last; ptep++) {
 			pte = pgtlib_arch_pte_get(ptep);
 			pgtlib_arch_set_pte(ptep, 0);
-			if (pte_present(pte))
+			if (pgtlib_arch_pte_present(pte))
 				done++;
 		}
 		addr = end;
@@ -854,7 +857,7 @@ mapped:
 			pgprot_t old, new;
 
 			pte = pgtlib_arch_pte_get(ptep);
-			if (!pte_present(pte))
+			if (!pgtlib_arch_pte_present(pte))
 				continue;
 			old = pgtlib_arch_leaf_prot(PGTLIB_LEVEL_PTE,
 						    pte_val(pte));
@@ -874,6 +877,28 @@ mapped:
 			pgtlib_arch_sync_ptes();
 		pgtlib_count(txn, pages_protected, done);
 		flush = done;
+		break;
+/* @stage end */
+/* @stage ptes */
+	case PGTLIB_OP_PTES:
+		set = op->set_mask;
+		clear = op->clear_mask;
+		for (; addr != end; addr += PAGE_SIZE, ptep++) {
+			pte = pgtlib_arch_pte_get(ptep);
+			/* What was never mapped, or was unmapped, stays so. */
+			if (pte_none(pte))
+				continue;
+			val = pgtlib_arch_pte_change(pte_val(pte), set, clear);
+			if (val == pte_val(pte))
+				continue;
+			pgtlib_arch_set_pte(ptep, val);
+			done++;
+			/* Only an entry that was valid can be in a TLB. */
+			flush |= pgtlib_arch_pte_present(pte);
+		}
+		if (done)
+			pgtlib_arch_sync_ptes();
+		pgtlib_count(txn, pages_protected, done);
 		break;
 /* @stage end */
 	default:
@@ -2255,6 +2280,111 @@ noinline int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 	return pgtlib_protect_masks(txn, va, size, set, clear);
 }
 EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
+
+/* @stage end */
+/* @stage ptes */
+/*
+ * pgtlib_change_ptes() for the first span of [addr, end): one PMD entry's
+ * span if a PTE table maps it, else the span of the hole above it. A huge
+ * leaf, or a contiguous group the range cuts, refuses the operation;
+ * with @apply false nothing is changed, only checked. *@next is where the
+ * span ends.
+ */
+static int pgtlib_ptes_span(struct pgtlib_txn *txn, unsigned long addr,
+			    unsigned long end, pgprot_t set, pgprot_t clear,
+			    bool apply, unsigned long *next)
+{
+	struct pgtlib_op op __uninitialized;
+	struct pgtlib_cursor c;
+	pte_t *ptep;
+
+	for (pgtlib_cursor_top(&c, txn->space, addr); c.kind == PGTLIB_TABLE;
+	     pgtlib_cursor_down(&c))
+		;
+	if (c.level != PGTLIB_LEVEL_PTE) {
+		if (c.kind == PGTLIB_LEAF)
+			return -EINVAL;
+		*next = pgtlib_entry_end(c.level, addr, end);
+		return 0;
+	}
+	*next = pgtlib_entry_end(PGTLIB_LEVEL_PMD, addr, end);
+	ptep = c.ep;
+	/* An end inside the table: the PTE at @end is in it too. */
+	if (pgtlib_cuts_cont(ptep, addr) ||
+	    (*next == end &&
+	     pgtlib_cuts_cont(ptep + ((end - addr) >> PAGE_SHIFT), end)))
+		return -EBUSY;
+	if (!apply)
+		return 0;
+	__pgtlib_op_init(&op, txn, txn->space, PGTLIB_OP_PTES, addr,
+			 *next - addr);
+	op.set_mask = set;
+	op.clear_mask = clear;
+	return __pgtlib_apply_ptes(txn, &op, PGTLIB_OP_PTES, ptep, addr,
+				   *next);
+}
+
+/**
+ * pgtlib_change_ptes() - set and clear bits of the PTEs of a range
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @set: PTE-form bits to set (arm64 %PTE_RDONLY, %PTE_VALID, ...)
+ * @clear: PTE-form bits to clear, before @set is applied
+ *
+ * What set_memory_*() and set_direct_map_*() do to a range mapped with
+ * PAGE_SIZE pages: every PTE of the range that is not a hole, valid or
+ * not, becomes (old & ~@clear) | @set, keeping its output address. The
+ * valid bit may be among them: an entry made invalid translates nothing
+ * (the CPU faults on it; pgtlib's walker and queries report a hole), but
+ * keeps its page and its other bits, so that setting the valid bit again,
+ * or hibernation's copy of the linear map, finds them. Holes stay holes,
+ * and pgtlib_unmap() clears invalid entries like any other. The masks are
+ * the caller's policy (no W^X here) and must not name output-address
+ * bits.
+ *
+ * Only PTEs change: a huge leaf in the range refuses the operation (a
+ * split is the caller's decision), and so does a contiguous group the
+ * range covers in part. Every span is checked before any entry changes,
+ * so a refusal changes nothing.
+ *
+ * No table is installed or removed, so no lock is taken and nothing is
+ * allocated: the range must be one the caller owns, in which no other
+ * operation runs meanwhile. Only entries that were valid and changed are
+ * added to @txn for invalidation: no TLB holds an invalid entry.
+ *
+ * Context: any, also hard interrupt context with interrupts disabled (the
+ * page allocator's DEBUG_PAGEALLOC); committing @txn then needs an
+ * architecture whose invalidation may run there (arm64, not x86).
+ * Return: 0; -EINVAL for a bad range or a huge leaf in it; -ERANGE and
+ * -EPERM as pgtlib_map(); -EBUSY for a contiguous group cut in part.
+ */
+int pgtlib_change_ptes(struct pgtlib_txn *txn, unsigned long va,
+		       unsigned long size, pgprot_t set, pgprot_t clear)
+{
+	unsigned long addr, next, end = va + size;
+	int ret;
+
+	ret = pgtlib_check_txn_range(txn, va, size);
+	if (ret)
+		return ret;
+	/* Inside one span, the check and the change are one descent. */
+	if ((va ^ (end - 1)) & PMD_MASK) {
+		for (addr = va; addr != end; addr = next) {
+			ret = pgtlib_ptes_span(txn, addr, end, set, clear,
+					       false, &next);
+			if (ret)
+				return ret;
+		}
+	}
+	for (addr = va; addr != end; addr = next) {
+		ret = pgtlib_ptes_span(txn, addr, end, set, clear, true, &next);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pgtlib_change_ptes);
 
 /* @stage end */
 /* @stage collapse */

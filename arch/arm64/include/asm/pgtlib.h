@@ -86,7 +86,7 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 #define pgtlib_arch_pte_cont pgtlib_arch_pte_cont
 static inline bool pgtlib_arch_pte_cont(unsigned long val)
 {
-	return pte_valid(__pte(val)) && pte_cont(__pte(val));
+	return pte_cont(__pte(val));
 }
 
 static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
@@ -107,6 +107,26 @@ static inline unsigned long pgtlib_arch_pmd_set_cont(unsigned long val,
 	return cont ? val | PMD_SECT_CONT : val & ~PMD_SECT_CONT;
 }
 
+/*
+ * pte_present() also counts PROT_NONE entries: with KPTI's non-global
+ * kernel mappings, an entry set_memory_valid() made invalid would be one.
+ */
+#define pgtlib_arch_pte_present pgtlib_arch_pte_present
+static inline bool pgtlib_arch_pte_present(pte_t pte)
+{
+	return pte_valid(pte);
+}
+
+/* @stage ptes */
+/* As set_memory_*(): the bits alone, whether the entry is valid or not. */
+#define pgtlib_arch_pte_change pgtlib_arch_pte_change
+static inline unsigned long pgtlib_arch_pte_change(unsigned long val,
+						   pgprot_t set, pgprot_t clear)
+{
+	return (val & ~pgprot_val(clear)) | pgprot_val(set);
+}
+
+/* @stage end */
 /*
  * With ARM64_CONTPTE, ptep_get() gathers the access and dirty bits of a
  * whole contiguous group in an out-of-line call. pgtlib manages kernel
