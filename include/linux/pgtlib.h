@@ -353,6 +353,9 @@ int pgtlib_protect_prot(struct pgtlib_txn *txn, unsigned long va,
 /* @stage ptes */
 int pgtlib_change_ptes(struct pgtlib_txn *txn, unsigned long va,
 		       unsigned long size, pgprot_t set, pgprot_t clear);
+int pgtlib_change_ptes_noflush(struct pgtlib_space *space, unsigned long va,
+			       unsigned long size, pgprot_t set,
+			       pgprot_t clear, struct pgtlib_range *range);
 /* @stage end */
 /* @stage collapse */
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,

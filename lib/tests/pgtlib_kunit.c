@@ -4141,7 +4141,8 @@ static void pt_expect_ptes(struct kunit *test, unsigned long va,
  * reported as holes, each PTE still holding its page; made valid again
  * with no flush, bit for bit as mapped, readable and writable everywhere.
  * Holes stay holes. A protection change of the invalid entries is kept
- * for when they are valid again. A huge leaf in the range refuses it with
+ * for when they are valid again. The _noflush form hands back the range
+ * to invalidate, or none. A huge leaf in the range refuses it with
  * nothing changed; pgtlib_unmap() clears what it made invalid.
  */
 static void pgtlib_test_kernel_change_ptes(struct kunit *test)
@@ -4157,6 +4158,7 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 	struct page *pages[3], *huge;
 	struct pgtlib_leaf leaf;
 	struct pgtlib_stats st;
+	struct pgtlib_range r;
 	struct pgtlib_txn txn;
 	int ret, other = -1;
 	u8 byte;
@@ -4248,6 +4250,24 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.flushes, 1);
 	pt_expect_ptes(test, va, pages, 3, true);
 
+	/* the _noflush form hands back what to invalidate instead */
+	KUNIT_EXPECT_EQ(test, pgtlib_change_ptes_noflush(kernel, va,
+							 3 * PAGE_SIZE,
+							 __pgprot(0),
+							 pt_valid_bits(), &r),
+			0);
+	KUNIT_EXPECT_EQ(test, r.start, va);
+	KUNIT_EXPECT_EQ(test, r.end, va + 3 * PAGE_SIZE);
+	pt_expect_ptes(test, va, pages, 3, false);
+	flush_tlb_kernel_range(r.start, r.end);
+	KUNIT_EXPECT_EQ(test, pt_peek(va + 2 * PAGE_SIZE, &byte), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pgtlib_change_ptes_noflush(kernel, va,
+							 3 * PAGE_SIZE,
+							 pt_valid_bits(),
+							 __pgprot(0), &r), 0);
+	KUNIT_EXPECT_EQ(test, r.end, r.start);
+	pt_expect_ptes(test, va, pages, 3, true);
+
 	/* a 2M leaf in the range: refused before the PTEs change */
 	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
 	KUNIT_ASSERT_NOT_NULL(test, huge);
@@ -4260,6 +4280,12 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_set_valid(va, hva + PMD_SIZE - va, false,
 					   &st), -EINVAL);
 	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_change_ptes_noflush(kernel, va,
+							 hva + PMD_SIZE - va,
+							 __pgprot(0),
+							 pt_valid_bits(), &r),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, r.end, r.start);
 	pt_expect_ptes(test, va, pages, 3, true);
 	KUNIT_EXPECT_EQ(test, pt_peek(hva, &byte), 0);
 

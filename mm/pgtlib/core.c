@@ -611,7 +611,7 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 			    unsigned long end)
 {
 	struct pgtlib_range *r = txn->ranges;
-	unsigned int i;
+	unsigned int i, j;
 
 	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
 		return;
@@ -625,8 +625,8 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 		r[i].end = max(end, r[i].end);
 		while (i + 1 < txn->nr_ranges && r[i + 1].start <= r[i].end) {
 			r[i].end = max(r[i].end, r[i + 1].end);
-			memmove(&r[i + 1], &r[i + 2],
-				(txn->nr_ranges - i - 2) * sizeof(*r));
+			for (j = i + 1; j + 1 < txn->nr_ranges; j++)
+				r[j] = r[j + 1];
 			txn->nr_ranges--;
 		}
 		return;
@@ -635,7 +635,9 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 		txn->flush_all = true;
 		return;
 	}
-	memmove(&r[i + 1], &r[i], (txn->nr_ranges - i) * sizeof(*r));
+	/* A few entries: a loop, not a call to memmove(). */
+	for (j = txn->nr_ranges; j > i; j--)
+		r[j] = r[j - 1];
 	r[i].start = start;
 	r[i].end = end;
 	txn->nr_ranges++;

@@ -2288,17 +2288,21 @@ EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
  * span if a PTE table maps it, else the span of the hole above it. A huge
  * leaf, or a contiguous group the range cuts, refuses the operation;
  * with @apply false nothing is changed, only checked. *@next is where the
- * span ends.
+ * span ends; *@dirty is set if a valid entry changed and @txn is NULL.
  */
-static int pgtlib_ptes_span(struct pgtlib_txn *txn, unsigned long addr,
-			    unsigned long end, pgprot_t set, pgprot_t clear,
-			    bool apply, unsigned long *next)
+static __always_inline int pgtlib_ptes_span(struct pgtlib_txn *txn,
+					    struct pgtlib_space *space,
+					    unsigned long addr,
+					    unsigned long end, pgprot_t set,
+					    pgprot_t clear, bool apply,
+					    unsigned long *next, bool *dirty)
 {
 	struct pgtlib_op op __uninitialized;
 	struct pgtlib_cursor c;
 	pte_t *ptep;
+	int ret;
 
-	for (pgtlib_cursor_top(&c, txn->space, addr); c.kind == PGTLIB_TABLE;
+	for (pgtlib_cursor_top(&c, space, addr); c.kind == PGTLIB_TABLE;
 	     pgtlib_cursor_down(&c))
 		;
 	if (c.level != PGTLIB_LEVEL_PTE) {
@@ -2316,12 +2320,41 @@ static int pgtlib_ptes_span(struct pgtlib_txn *txn, unsigned long addr,
 		return -EBUSY;
 	if (!apply)
 		return 0;
-	__pgtlib_op_init(&op, txn, txn->space, PGTLIB_OP_PTES, addr,
-			 *next - addr);
+	__pgtlib_op_init(&op, txn, space, PGTLIB_OP_PTES, addr, *next - addr);
 	op.set_mask = set;
 	op.clear_mask = clear;
-	return __pgtlib_apply_ptes(txn, &op, PGTLIB_OP_PTES, ptep, addr,
-				   *next);
+	ret = __pgtlib_apply_ptes(txn, &op, PGTLIB_OP_PTES, ptep, addr, *next);
+	*dirty |= op.dirty;
+	return ret;
+}
+
+/* Both forms, each inlined: with a transaction, and without (@txn NULL). */
+static __always_inline int __pgtlib_change_ptes(struct pgtlib_txn *txn,
+						struct pgtlib_space *space,
+						unsigned long va,
+						unsigned long size,
+						pgprot_t set, pgprot_t clear,
+						bool *dirty)
+{
+	unsigned long addr, next, end = va + size;
+	int ret;
+
+	/* Inside one span, the check and the change are one descent. */
+	if ((va ^ (end - 1)) & PMD_MASK) {
+		for (addr = va; addr != end; addr = next) {
+			ret = pgtlib_ptes_span(txn, space, addr, end, set,
+					       clear, false, &next, dirty);
+			if (ret)
+				return ret;
+		}
+	}
+	for (addr = va; addr != end; addr = next) {
+		ret = pgtlib_ptes_span(txn, space, addr, end, set, clear, true,
+				       &next, dirty);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**
@@ -2362,29 +2395,53 @@ static int pgtlib_ptes_span(struct pgtlib_txn *txn, unsigned long addr,
 int pgtlib_change_ptes(struct pgtlib_txn *txn, unsigned long va,
 		       unsigned long size, pgprot_t set, pgprot_t clear)
 {
-	unsigned long addr, next, end = va + size;
+	bool dirty = false;
 	int ret;
 
 	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
-	/* Inside one span, the check and the change are one descent. */
-	if ((va ^ (end - 1)) & PMD_MASK) {
-		for (addr = va; addr != end; addr = next) {
-			ret = pgtlib_ptes_span(txn, addr, end, set, clear,
-					       false, &next);
-			if (ret)
-				return ret;
-		}
-	}
-	for (addr = va; addr != end; addr = next) {
-		ret = pgtlib_ptes_span(txn, addr, end, set, clear, true, &next);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return __pgtlib_change_ptes(txn, txn->space, va, size, set, clear,
+				    &dirty);
 }
 EXPORT_SYMBOL_GPL(pgtlib_change_ptes);
+
+/**
+ * pgtlib_change_ptes_noflush() - pgtlib_change_ptes() without a transaction
+ * @space: the space
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @set: PTE-form bits to set
+ * @clear: PTE-form bits to clear, before @set is applied
+ * @range: set to what the caller must invalidate: empty if no valid entry
+ *	changed, else the whole range
+ *
+ * The _noflush form, for set_direct_map_*_noflush() and for callers that
+ * invalidate one range themselves: the same change as pgtlib_change_ptes(),
+ * with nothing invalidated here.
+ *
+ * Context: any, as pgtlib_change_ptes().
+ * Return: as pgtlib_change_ptes(); on error nothing changed and @range is
+ * empty.
+ */
+int pgtlib_change_ptes_noflush(struct pgtlib_space *space, unsigned long va,
+			       unsigned long size, pgprot_t set,
+			       pgprot_t clear, struct pgtlib_range *range)
+{
+	bool dirty = false;
+	int ret;
+
+	range->start = va;
+	range->end = va;
+	ret = pgtlib_check_range(space, va, size);
+	if (ret)
+		return ret;
+	ret = __pgtlib_change_ptes(NULL, space, va, size, set, clear, &dirty);
+	if (dirty)
+		range->end = va + size;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pgtlib_change_ptes_noflush);
 
 /* @stage end */
 /* @stage collapse */
