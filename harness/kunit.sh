@@ -50,6 +50,10 @@ if [ "$KARCH" = x86_64 ]; then
 	ARGS+=(--kernel_args=i8042.nokbd --kernel_args=i8042.noaux)
 else
 	ARGS+=(--qemu_args='-smp 2')
+	# KFENCE guards its objects with set_memory_valid(), which goes
+	# through pgtlib on arm64: run its own tests too
+	[ -n "$KASAN" ] || ARGS+=(--kconfig_add CONFIG_KFENCE=y
+		--kconfig_add CONFIG_KFENCE_KUNIT_TEST=y)
 fi
 
 run_kunit() {

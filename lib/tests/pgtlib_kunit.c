@@ -1407,6 +1407,12 @@ static int pt_remote(int cpu, unsigned long va, u8 *byte, bool write)
 	return r.ret;
 }
 
+/* Read a byte that may not be mapped. */
+static int pt_peek(unsigned long va, u8 *byte)
+{
+	return copy_from_kernel_nofault(byte, (void *)va, 1);
+}
+
 /* For a test across CPUs: two pages, filled with 0x5a and 0xa5. */
 static void pt_remote_pages(struct kunit *test, struct page **pages)
 {
@@ -3962,12 +3968,6 @@ static void pgtlib_test_kernel_bbm_refused(struct kunit *test)
 	}
 }
 #endif
-
-/* Read a byte that may not be mapped. */
-static int pt_peek(unsigned long va, u8 *byte)
-{
-	return copy_from_kernel_nofault(byte, (void *)va, 1);
-}
 
 static void pt_free_cont(void *page)
 {
