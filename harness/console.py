@@ -12,6 +12,8 @@ Counted checks (each printed as PASS/FAIL, appended to FILE as
   debug_vm_pgtable <arch>     "Validating architecture page table helpers"
                               printed, no WARNING from debug_vm_pgtable.c
   debug_wx <arch>             "Checked W+X mappings: passed"
+  rodata_test <arch>          test mode: "rodata_test: all tests were
+                              successful" (DEBUG_RODATA_TEST)
   cpa_debug x86_64            "CPA self-test:" followed by "ok.", no
                               "NOT PASSED" / CPA error lines (x86_64 only)
   test_vmalloc:<test> <arch>  per enabled test: a "Summary:" line per worker
@@ -172,6 +174,13 @@ def main():
     wx_bad = [l for l in lines if "Checked W+X mappings: FAILED" in l]
     c.rec(wx_ok and not wx_bad, "debug_wx",
           wx_bad[0] if wx_bad else ("" if wx_ok else "no 'Checked W+X mappings' line"))
+
+    # DEBUG_RODATA_TEST (configs/test.config: test guests only)
+    if a.mode == "test":
+        ro_ok = any("rodata_test: all tests were successful" in l for l in lines)
+        ro_bad = [l for l in lines if "rodata_test:" in l and "successful" not in l]
+        c.rec(ro_ok and not ro_bad, "rodata_test",
+              ro_bad[0] if ro_bad else ("" if ro_ok else "no 'rodata_test: all tests were successful' line"))
 
     # CPA_DEBUG (x86 only)
     if a.arch == "x86_64":

@@ -4209,8 +4209,8 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 
 	/* read-only while invalid: changed, no flush, kept */
 	pgtlib_txn_begin(&txn, kernel, 0);
-	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, pgtlib_change_ptes(&txn, va,
-						PAGE_SIZE, ro, rw), &st), 0);
+	ret = pgtlib_change_ptes(&txn, va, PAGE_SIZE, ro, rw);
+	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, ret, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.pages_protected, 1);
 	KUNIT_EXPECT_EQ(test, st.flushes, 0);
 
@@ -4245,8 +4245,8 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 	}
 	migrate_enable();
 	pgtlib_txn_begin(&txn, kernel, 0);
-	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, pgtlib_change_ptes(&txn, va,
-						PAGE_SIZE, rw, ro), &st), 0);
+	ret = pgtlib_change_ptes(&txn, va, PAGE_SIZE, rw, ro);
+	KUNIT_EXPECT_EQ(test, pt_end_txn(&txn, ret, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.flushes, 1);
 	pt_expect_ptes(test, va, pages, 3, true);
 
