@@ -204,8 +204,7 @@ static inline unsigned long pgtlib_arch_mk_leaf_any(unsigned int level,
  * pgtlib_arch_pte_cont() - whether a PTE carries the contiguous hint
  * @val: the PTE's raw value
  *
- * Return: true if @val is a PTE with the hint, valid or not (an entry
- * made invalid keeps it); by default, never.
+ * Return: true if @val is a valid PTE with the hint; by default, never.
  */
 static inline bool pgtlib_arch_pte_cont(unsigned long val)
 {

@@ -14,6 +14,8 @@
  * split:  replacing a huge leaf by a table of leaves that map the same
  *         memory with the same protection; collapse is the reverse.
  * range:  [start, end): end is exclusive; last = end - 1 is inclusive.
+ *         A kernel address may carry a KASAN tag (arm64 tag-based KASAN):
+ *         pgtlib ignores it.
  * space:  one page table (struct pgtlib_space), with the part of the
  *         virtual address space that pgtlib may edit in it.
  * live:   a space the CPU may be using: changes to it need TLB invalidation.

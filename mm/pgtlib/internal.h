@@ -12,6 +12,7 @@
 #include <linux/pgtlib.h>
 #include <linux/bitmap.h>
 #include <linux/jump_label.h>
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -482,12 +483,24 @@ static inline int __pgtlib_check_shared(struct pgtlib_space *space,
 }
 
 /*
+ * A kernel address may carry a KASAN tag in its top byte (arm64 SW and HW
+ * tags: page_address() and vmalloc() return such addresses). The tables
+ * are indexed without it, and the TLB is invalidated without it: only the
+ * range checks must compare the address without its tag.
+ */
+static inline unsigned long pgtlib_untag(unsigned long va)
+{
+	return (unsigned long)kasan_reset_tag((const void *)va);
+}
+
+/*
  * A range pgtlib may edit in @space: -EINVAL if empty, misaligned or
  * wrapping, -ERANGE outside the space, -EPERM where shared with init_mm.
  */
 static inline int pgtlib_check_range(struct pgtlib_space *space,
 				     unsigned long va, unsigned long size)
 {
+	va = pgtlib_untag(va);
 	if (!size || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) ||
 	    va + size < va)
 		return -EINVAL;

@@ -276,7 +276,8 @@ static int pgtlib_op_split_at(struct pgtlib_op *op, unsigned long addr)
 	struct pgtlib_cursor c;
 	int ret;
 
-	if (addr <= op->space->start || addr >= op->space->end)
+	if (pgtlib_untag(addr) <= op->space->start ||
+	    pgtlib_untag(addr) >= op->space->end)
 		return 0;
 
 	for (pgtlib_cursor_top(&c, op->space, addr); c.kind != PGTLIB_HOLE;
@@ -331,9 +332,10 @@ static unsigned long pgtlib_count_splits(struct pgtlib_op *op,
 	unsigned long n = 0;
 	unsigned int k;
 
-	if (addr <= op->space->start || addr >= op->space->end)
+	if (pgtlib_untag(addr) <= op->space->start ||
+	    pgtlib_untag(addr) >= op->space->end)
 		return 0;
-	if (before <= op->space->start)
+	if (pgtlib_untag(before) <= op->space->start)
 		before = 0;
 
 	/* Only huge leaves split: no need to look into a PTE table. */
@@ -2283,11 +2285,25 @@ EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
 
 /* @stage end */
 /* @stage ptes */
+/* Whether any of the @nr PTEs from @ptep carries the contiguous hint. */
+static bool pgtlib_ptes_cont(pte_t *ptep, unsigned long nr)
+{
+	unsigned long i;
+	pte_t pte;
+
+	for (i = 0; i < nr; i++) {
+		pte = pgtlib_arch_pte_get(ptep + i);
+		if (pgtlib_arch_pte_cont(pte_val(pte)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * pgtlib_change_ptes() for the first span of [addr, end): one PMD entry's
  * span if a PTE table maps it, else the span of the hole above it. A huge
- * leaf, or a contiguous group the range cuts, refuses the operation;
- * with @apply false nothing is changed, only checked. *@next is where the
+ * leaf, or a contiguous group, refuses the operation; with @apply false
+ * nothing is changed, only checked. *@next is where the
  * span ends; *@dirty is set if a valid entry changed and @txn is NULL.
  */
 static __always_inline int pgtlib_ptes_span(struct pgtlib_txn *txn,
@@ -2313,10 +2329,13 @@ static __always_inline int pgtlib_ptes_span(struct pgtlib_txn *txn,
 	}
 	*next = pgtlib_entry_end(PGTLIB_LEVEL_PMD, addr, end);
 	ptep = c.ep;
-	/* An end inside the table: the PTE at @end is in it too. */
-	if (pgtlib_cuts_cont(ptep, addr) ||
-	    (*next == end &&
-	     pgtlib_cuts_cont(ptep + ((end - addr) >> PAGE_SHIFT), end)))
+	/*
+	 * Changed one entry at a time, a contiguous group would mix old and
+	 * new entries, which the architecture does not allow (arm64: a TLB
+	 * conflict abort): refuse any.
+	 */
+	if (PGTLIB_ARCH_CONT_PTES > 1 &&
+	    pgtlib_ptes_cont(ptep, (*next - addr) >> PAGE_SHIFT))
 		return -EBUSY;
 	if (!apply)
 		return 0;
@@ -2376,10 +2395,11 @@ static __always_inline int __pgtlib_change_ptes(struct pgtlib_txn *txn,
  * the caller's policy (no W^X here) and must not name output-address
  * bits.
  *
- * Only PTEs change: a huge leaf in the range refuses the operation (a
- * split is the caller's decision), and so does a contiguous group the
- * range covers in part. Every span is checked before any entry changes,
- * so a refusal changes nothing.
+ * Only PTEs without the contiguous hint change: a huge leaf in the range
+ * refuses the operation (a split is the caller's decision), and so does a
+ * contiguous group, whose entries would differ while they change one by
+ * one (pgtlib_protect() changes groups). Every span is checked before any
+ * entry changes, so a refusal changes nothing.
  *
  * No table is installed or removed, so no lock is taken and nothing is
  * allocated: the range must be one the caller owns, in which no other
@@ -2390,7 +2410,7 @@ static __always_inline int __pgtlib_change_ptes(struct pgtlib_txn *txn,
  * page allocator's DEBUG_PAGEALLOC); committing @txn then needs an
  * architecture whose invalidation may run there (arm64, not x86).
  * Return: 0; -EINVAL for a bad range or a huge leaf in it; -ERANGE and
- * -EPERM as pgtlib_map(); -EBUSY for a contiguous group cut in part.
+ * -EPERM as pgtlib_map(); -EBUSY for a contiguous group in it.
  */
 int pgtlib_change_ptes(struct pgtlib_txn *txn, unsigned long va,
 		       unsigned long size, pgprot_t set, pgprot_t clear)

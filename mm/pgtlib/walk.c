@@ -103,7 +103,8 @@ int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 		return -EINVAL;
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end))
 		return -EINVAL;
-	if (start < space->start || end - 1 > space->end - 1)
+	if (pgtlib_untag(start) < space->start ||
+	    pgtlib_untag(end - 1) > space->end - 1)
 		return -ERANGE;
 
 	/*
@@ -216,7 +217,8 @@ int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
 {
 	int ret;
 
-	if (va < space->start || va > space->end - 1)
+	if (pgtlib_untag(va) < space->start ||
+	    pgtlib_untag(va) > space->end - 1)
 		return -ERANGE;
 	if (!(space->flags & PGTLIB_SPACE_KERNEL))
 		return pgtlib_query_pfn_locked(space, va, pfn);

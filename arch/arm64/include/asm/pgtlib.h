@@ -86,7 +86,7 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 #define pgtlib_arch_pte_cont pgtlib_arch_pte_cont
 static inline bool pgtlib_arch_pte_cont(unsigned long val)
 {
-	return pte_cont(__pte(val));
+	return pte_valid(__pte(val)) && pte_cont(__pte(val));
 }
 
 static inline unsigned long pgtlib_arch_pte_set_cont(unsigned long val,
