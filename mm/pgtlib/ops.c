@@ -2285,18 +2285,19 @@ EXPORT_SYMBOL_GPL(pgtlib_protect_prot);
 
 /* @stage end */
 /* @stage ptes */
-/* Whether any of the @nr PTEs from @ptep carries the contiguous hint. */
+/*
+ * Whether any of the @nr PTEs from @ptep carries the contiguous hint: one
+ * test of all of them ORed together, which a valid entry with the hint
+ * always passes (and an entry with the hint that is not valid, which
+ * pgtlib never makes, passes beside a valid one: refused too).
+ */
 static bool pgtlib_ptes_cont(pte_t *ptep, unsigned long nr)
 {
-	unsigned long i;
-	pte_t pte;
+	unsigned long i, any = 0;
 
-	for (i = 0; i < nr; i++) {
-		pte = pgtlib_arch_pte_get(ptep + i);
-		if (pgtlib_arch_pte_cont(pte_val(pte)))
-			return true;
-	}
-	return false;
+	for (i = 0; i < nr; i++)
+		any |= pte_val(pgtlib_arch_pte_get(ptep + i));
+	return pgtlib_arch_pte_cont(any);
 }
 
 /*
