@@ -1969,6 +1969,17 @@ static void pt_protect_prot(struct kunit *test, unsigned long va,
 			write);
 }
 
+/* The bits PAGE_KERNEL_RO has and PAGE_KERNEL lacks, and the reverse. */
+static pgprot_t pt_ro_bits(void)
+{
+	return __pgprot(pgprot_val(PAGE_KERNEL_RO) & ~pgprot_val(PAGE_KERNEL));
+}
+
+static pgprot_t pt_rw_bits(void)
+{
+	return __pgprot(pgprot_val(PAGE_KERNEL) & ~pgprot_val(PAGE_KERNEL_RO));
+}
+
 /*
  * pgtlib_protect_prot() with the masks that turn PAGE_KERNEL into
  * PAGE_KERNEL_RO and back: each entry is what pfn_pte() or pmd_set_huge()
@@ -1978,10 +1989,7 @@ static void pt_protect_prot(struct kunit *test, unsigned long va,
  */
 static void pgtlib_test_kernel_protect_prot(struct kunit *test)
 {
-	pgprot_t ro = __pgprot(pgprot_val(PAGE_KERNEL_RO) &
-			       ~pgprot_val(PAGE_KERNEL));
-	pgprot_t rw = __pgprot(pgprot_val(PAGE_KERNEL) &
-			       ~pgprot_val(PAGE_KERNEL_RO));
+	pgprot_t ro = pt_ro_bits(), rw = pt_rw_bits();
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	struct pt_live *l = pt_live_area(test);
 	unsigned long va = l->va + PMD_SIZE, hva = l->va + 2 * PMD_SIZE, val;
@@ -4147,10 +4155,7 @@ static void pt_expect_ptes(struct kunit *test, unsigned long va,
  */
 static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 {
-	pgprot_t ro = __pgprot(pgprot_val(PAGE_KERNEL_RO) &
-			       ~pgprot_val(PAGE_KERNEL));
-	pgprot_t rw = __pgprot(pgprot_val(PAGE_KERNEL) &
-			       ~pgprot_val(PAGE_KERNEL_RO));
+	pgprot_t ro = pt_ro_bits(), rw = pt_rw_bits();
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	struct pt_live *l = pt_live_area(test);
 	unsigned long va = l->va + PMD_SIZE - 2 * PAGE_SIZE, val, i;

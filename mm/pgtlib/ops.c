@@ -1679,6 +1679,20 @@ static noinline int pgtlib_noflush_slow(struct pgtlib_space *space,
 }
 
 /*
+ * The start of a _noflush operation other than a map: an empty @range to
+ * hand back, and the range checked.
+ */
+static __always_inline int pgtlib_noflush_begin(struct pgtlib_space *space,
+						unsigned long va,
+						unsigned long size,
+						struct pgtlib_range *range)
+{
+	range->start = va;
+	range->end = va;
+	return pgtlib_check_range(space, va, size);
+}
+
+/*
  * What a _noflush operation that the fast path finished hands back: the
  * range if it changed a valid entry, or the part a failed map wrote and
  * took back.
@@ -2111,9 +2125,7 @@ noinline int pgtlib_unmap_noflush(struct pgtlib_space *space,
 	struct pgtlib_op op __uninitialized;
 	int ret;
 
-	range->start = va;
-	range->end = va;
-	ret = pgtlib_check_range(space, va, size);
+	ret = pgtlib_noflush_begin(space, va, size, range);
 	if (ret)
 		return ret;
 	__pgtlib_op_init(&op, NULL, space, PGTLIB_OP_UNMAP, va, size);
@@ -2452,9 +2464,7 @@ int pgtlib_change_ptes_noflush(struct pgtlib_space *space, unsigned long va,
 	bool dirty = false;
 	int ret;
 
-	range->start = va;
-	range->end = va;
-	ret = pgtlib_check_range(space, va, size);
+	ret = pgtlib_noflush_begin(space, va, size, range);
 	if (ret)
 		return ret;
 	ret = __pgtlib_change_ptes(NULL, space, va, size, set, clear, &dirty);
