@@ -648,6 +648,7 @@ static void pgtlib_test_map_cross_top(struct kunit *test)
 	pt_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, pt_global_tables(), global);
 }
+/* @stage kunit-replace */
 
 static void pgtlib_test_unmap_split(struct kunit *test)
 {
@@ -805,6 +806,7 @@ static void pgtlib_test_map_replace(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, l.prot, PT_RW);
 	}
 }
+/* @stage end */
 /* @stage kunit-protect */
 
 /* Whole leaves at each level change protection in place. */
@@ -3674,6 +3676,7 @@ static void pgtlib_test_space_create_errors(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pgtlib_level_has_leaf(PGTLIB_LEVEL_PGD));
 }
 /* @stage end */
+/* @stage kunit-replace */
 
 /* ---- contiguous-hint groups (arm64's contiguous bit) ---- */
 
@@ -3748,6 +3751,7 @@ static void pgtlib_test_cont_map(struct kunit *test)
 		       pgtlib_level_has_leaf(PGTLIB_LEVEL_PMD) ?
 		       PGTLIB_LEVEL_PMD : PGTLIB_LEVEL_PTE);
 }
+/* @stage end */
 /* @stage kunit-protect */
 
 /*
@@ -4029,7 +4033,9 @@ static void pgtlib_test_kernel_cont(struct kunit *test)
 	pt_live_done(test, l);
 }
 /* @stage end */
+/* @stage kunit-replace */
 #endif /* PGTLIB_ARCH_CONT_PTES > 1 */
+/* @stage end */
 
 static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_pte),
@@ -4039,12 +4045,14 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_map_mixed),
 	KUNIT_CASE(pgtlib_test_map_base_pages),
 	KUNIT_CASE(pgtlib_test_map_cross_top),
+/* @stage kunit-replace */
 	KUNIT_CASE(pgtlib_test_unmap_split),
 	KUNIT_CASE(pgtlib_test_map_pages),
 	KUNIT_CASE(pgtlib_test_map_replace),
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_cont_map),
 #endif
+/* @stage end */
 /* @stage kunit-protect */
 	KUNIT_CASE(pgtlib_test_protect_levels),
 	KUNIT_CASE(pgtlib_test_protect_ro_clean),
@@ -4151,7 +4159,8 @@ static void pt_expect_ptes(struct kunit *test, unsigned long va,
  * Holes stay holes. A protection change of the invalid entries is kept
  * for when they are valid again. The _noflush form hands back the range
  * to invalidate, or none. A huge leaf in the range refuses it with
- * nothing changed; pgtlib_unmap() clears what it made invalid.
+ * nothing changed. A map over the invalid entries is refused, as over
+ * valid ones; pgtlib_unmap() clears them.
  */
 static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 {
@@ -4301,8 +4310,24 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 			-EINVAL);
 	pt_expect_ptes(test, va, pages, 3, true);
 
-	/* what is invalid is unmapped like anything else */
+	/*
+	 * What is invalid still holds its page: a map over it is refused, as
+	 * vmap refuses it, and so is a 2M leaf over the table that holds
+	 * nothing else (it is not empty).
+	 */
 	KUNIT_EXPECT_EQ(test, pt_set_valid(va, 3 * PAGE_SIZE, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_kmap_pages(va, pages, 3, PT_RW, 0, NULL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, pt_kmap(va + 2 * PAGE_SIZE, page_to_phys(huge),
+				      PAGE_SIZE, PT_RW, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, pt_kmap(l->va + PMD_SIZE, page_to_phys(huge),
+				      PMD_SIZE, PT_RW, NULL), -EEXIST);
+	pt_expect_ptes(test, va, pages, 3, false);
+	KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + 3 * PAGE_SIZE, &val, NULL),
+			PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test, (u64)val, 0);
+
+	/* what is invalid is unmapped like anything else */
 	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, 3 * PAGE_SIZE, NULL), 0);
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_EQ(test, pt_raw(kernel, va + i * PAGE_SIZE, &val,

@@ -238,6 +238,17 @@ static inline bool pgtlib_entry_none(unsigned int level, unsigned long val)
 	}
 }
 
+/*
+ * Not even an entry that translates nothing but keeps its page (a PTE whose
+ * valid bit was cleared): what a map may fill, and an empty table holds.
+ */
+static inline bool pgtlib_entry_clear(unsigned int level, unsigned long val)
+{
+	if (level == PGTLIB_LEVEL_PTE)
+		return pte_none(__pte(val));
+	return pgtlib_entry_none(level, val);
+}
+
 /* A translation (not a hole, not a table). */
 static inline bool pgtlib_entry_leaf(unsigned int level, unsigned long val)
 {

@@ -3,8 +3,12 @@
  * pgtlib operations: map, unmap, protect, collapse and reserve.
  *
  * Every operation runs in two phases, as Hafnium's mm does. Prepare claims
- * every table page the operation can need (an upper bound, or an exact
- * count when the bound is more than the spares hold) and changes nothing.
+ * every table page the operation can need, an upper bound, and changes
+ * nothing.
+/* @stage exact */
+ * When the bound is more than the spares hold, a dry run of apply's
+ * descent counts what the range lacks instead.
+/* @stage end */
  * Apply then runs under the space's lock, cannot fail for want of memory,
  * and walks the range once, level by level, never from the top per page.
  */
@@ -156,6 +160,7 @@ static void pgtlib_op_install(struct pgtlib_op *op, unsigned int level,
 	op->mod_mask |= pgtlib_mod_bit(level);
 }
 
+/* @stage replace */
 /*
  * Break-before-make unmaps a whole leaf or group for a moment. Only in a
  * vmalloc area of the caller's own can no other CPU be using it: in the
@@ -174,6 +179,7 @@ static bool pgtlib_bbm_refused(struct pgtlib_op *op, unsigned long start,
 	       (start < (unsigned long)_end && end > (unsigned long)_text);
 }
 
+/* @stage end */
 /* @stage split */
 /*
  * Replace the huge leaf @val at @ep by a table of leaves one level down that
@@ -383,6 +389,7 @@ static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
 	return n;
 }
 
+/* @stage exact */
 /* Tables that splitting a leaf at @level down to PTEs over [addr, next) takes. */
 static unsigned long pgtlib_split_all(unsigned int level, unsigned long addr,
 				      unsigned long next)
@@ -418,10 +425,14 @@ static unsigned long pgtlib_count_tables(struct pgtlib_op *op,
 		}
 		if (!hole)
 			val = pgtlib_entry_read(level, ep);
-		if (hole || pgtlib_entry_none(level, val) ||
-		    (op->kind == PGTLIB_OP_MAP &&
-		     (op->flags & PGTLIB_MAP_REPLACE) &&
-		     pgtlib_entry_leaf(level, val))) {
+/* @stage replace */
+		/* A leaf that the MAP replaces is as good as a hole. */
+		if (op->kind == PGTLIB_OP_MAP &&
+		    (op->flags & PGTLIB_MAP_REPLACE) &&
+		    pgtlib_entry_leaf(level, val))
+			val = 0;
+/* @stage end */
+		if (hole || pgtlib_entry_none(level, val)) {
 			if (op->kind == PGTLIB_OP_MAP &&
 			    pgtlib_op_can_leaf(op, level, addr, next))
 				goto next;
@@ -446,6 +457,7 @@ next:
 	return n;
 }
 
+/* @stage end */
 static int pgtlib_apply(struct pgtlib_op *op, unsigned int level,
 			void *parent, unsigned long addr, unsigned long end,
 			bool *emptied);
@@ -504,6 +516,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 		return -EINVAL;
 
 	switch (op->kind) {
+/* @stage replace */
 	case PGTLIB_OP_MAP:
 		if (!pgtlib_op_can_leaf(op, level, addr, next)) {
 			/* Replace the huge leaf by a table of smaller ones. */
@@ -521,6 +534,7 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 						       op->prot));
 		pgtlib_count(op->txn, pages_mapped, pages);
 		break;
+/* @stage end */
 	case PGTLIB_OP_UNMAP:
 		pgtlib_entry_write(level, ep, 0);
 		pgtlib_count(op->txn, pages_unmapped, pages);
@@ -621,6 +635,7 @@ static bool pgtlib_cannot_flush(struct pgtlib_space *space)
 	       irqs_disabled() && !early_boot_irqs_disabled;
 }
 
+/* @stage replace */
 /*
  * A MAP that could put a huge leaf at @ep finds an empty table of pgtlib's
  * there (init_mm keeps its emptied tables): replace it, as vmap does with
@@ -639,9 +654,9 @@ static noinline bool pgtlib_replace_empty(struct pgtlib_op *op,
 	if (op->keep_tables || !pgtlib_table_is_ours(table))
 		return false;
 	for (i = 0; i < n; i++)
-		if (!pgtlib_entry_none(child,
-				       pgtlib_entry_read(child, table +
-							 i * sizeof(pte_t))))
+		if (!pgtlib_entry_clear(child,
+					pgtlib_entry_read(child, table +
+							  i * sizeof(pte_t))))
 			return false;
 
 	pgtlib_entry_write(level, ep, 0);
@@ -653,6 +668,7 @@ static noinline bool pgtlib_replace_empty(struct pgtlib_op *op,
 	return true;
 }
 
+/* @stage end */
 /*
  * The table entry @ep at @level, of which the operation covers [addr, next).
  * Returns 1 if a table is left under @ep, 0 if the entry is now a hole or a
@@ -665,12 +681,14 @@ static int pgtlib_apply_table(struct pgtlib_op *op, unsigned int level,
 	bool child_empty;
 	void *table;
 	int ret;
+/* @stage replace */
 
 	if (unlikely(op->kind == PGTLIB_OP_MAP &&
 		     !(op->flags & PGTLIB_MAP_BASE_PAGES)) &&
 	    pgtlib_op_can_leaf(op, level, addr, next) &&
 	    pgtlib_replace_empty(op, level, ep, addr, next))
 		return pgtlib_apply_hole(op, level, ep, addr, next);
+/* @stage end */
 
 	/* RESERVE and COLLAPSE have nothing to do inside a PTE table. */
 	if (level == PGTLIB_LEVEL_PMD && (op->kind == PGTLIB_OP_RESERVE ||
@@ -740,18 +758,23 @@ static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
 
 /* @stage end */
 /*
- * Whether the PTE @ptep may be mapped: it is a hole, or @flags allow
- * replacing what is there (then *@flush is set).
+ * Whether the PTE @ptep may be mapped: it is none, or @flags allow
+ * replacing what is there (then *@flush is set). An entry that is not
+ * valid but not none either (x86's set_memory_np() leaves them) still
+ * holds its page: it is refused as a valid one is, as vmap refuses it.
  */
 static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
 					      bool *flush)
 {
-	if (!pgtlib_arch_pte_present(pgtlib_arch_pte_get(ptep)))
+	if (pte_none(pgtlib_arch_pte_get(ptep)))
 		return 0;
-	if (!(flags & PGTLIB_MAP_REPLACE))
-		return -EEXIST;
-	*flush = true;
-	return 0;
+/* @stage replace */
+	if (flags & PGTLIB_MAP_REPLACE) {
+		*flush = true;
+		return 0;
+	}
+/* @stage end */
+	return -EEXIST;
 }
 
 /*
@@ -1467,17 +1490,49 @@ static unsigned long pgtlib_op_bound(struct pgtlib_op *op)
 	}
 }
 
+/* @stage exact */
+/*
+ * How many of @op's @bound tables to allocate. Spares that cover the bound
+ * save a walk: they are claimed here, and none is left to allocate.
+ * Otherwise a dry run of apply's descent counts what the range lacks.
+ */
+static unsigned long pgtlib_op_exact(struct pgtlib_op *op,
+				     unsigned long bound)
+{
+	unsigned long exact = 0;
+/* @stage split */
+	bool cut;
+/* @stage end */
+
+	if (bound <= READ_ONCE(op->space->nr_spare) &&
+	    !pgtlib_tables_claim(op->txn, &op->tables, bound, false,
+				 op->start, op->end))
+		return 0;
+	if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
+		exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
+					    op->start, op->end, false);
+/* @stage split */
+	if (pgtlib_op_splits(op))
+		exact += pgtlib_count_splits(op, op->start, 0, &cut) +
+			 pgtlib_count_splits(op, op->end, op->start, &cut);
+/* @stage end */
+	return min(exact, bound);
+}
+
+/* @stage end */
 /*
  * Run @op the general way: prepare (claim tables), then apply under the
- * space's lock. When the spares cannot cover pgtlib_op_bound(), the exact
- * number of tables the range lacks is counted instead.
+ * space's lock.
  */
 static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 {
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
-	bool emptied, live = space->flags & PGTLIB_SPACE_LIVE;
+/* @stage replace */
+	bool live = space->flags & PGTLIB_SPACE_LIVE;
+/* @stage end */
 	unsigned long bound, end = op->end;	/* take-back cuts it */
+	bool emptied;
 /* @stage split */
 	unsigned long splits;
 	bool cut = true;
@@ -1539,32 +1594,14 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	}
 
 /* @stage end */
-	/*
-	 * Spares covering the upper bound save a walk; otherwise count what
-	 * the range really lacks and allocate only that.
-	 */
 	bound = pgtlib_op_bound(op);
-	ret = -ENOMEM;
-	if (bound <= READ_ONCE(space->nr_spare))
-		ret = pgtlib_tables_claim(txn, &op->tables, bound, false,
-					  op->start, op->end);
-	if (ret) {
-		unsigned long exact = 0;
-
-		if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
-			exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
-						    op->start, op->end, false);
-/* @stage split */
-		if (pgtlib_op_splits(op))
-			exact += pgtlib_count_splits(op, op->start, 0, &cut) +
-				 pgtlib_count_splits(op, op->end, op->start,
-						     &cut);
+/* @stage exact */
+	bound = pgtlib_op_exact(op, bound);
 /* @stage end */
-		ret = pgtlib_tables_claim(txn, &op->tables, min(exact, bound),
-					  true, op->start, op->end);
-		if (ret)
-			return ret;
-	}
+	ret = pgtlib_tables_claim(txn, &op->tables, bound, true, op->start,
+				  op->end);
+	if (ret)
+		return ret;
 
 /* @stage split */
 apply:
@@ -1588,6 +1625,7 @@ apply:
 			goto unlock;
 	}
 /* @stage end */
+/* @stage replace */
 	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&
 	    (op->flags & PGTLIB_MAP_REPLACE)) {
 		unsigned long unmapped = txn->stats.pages_unmapped;
@@ -1608,12 +1646,15 @@ apply:
 		op->kind = PGTLIB_OP_MAP;
 		op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 	}
+/* @stage end */
 
 	ret = pgtlib_apply(op, PGTLIB_LEVEL_PGD, NULL, op->start, op->end,
 			   &emptied);
 	if (ret && op->fail_addr)
 		pgtlib_op_take_back(op);
+/* @stage replace */
 unlock:
+/* @stage end */
 	spin_unlock(space->lock);
 
 	if ((space->flags & PGTLIB_SPACE_KERNEL) &&
@@ -1807,7 +1848,10 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
 	ret = pgtlib_map_begin(txn, &space, va, range);
 	if (ret)
 		return ret;
-	if (flags & ~(PGTLIB_MAP_BASE_PAGES | PGTLIB_MAP_REPLACE |
+	if (flags & ~(PGTLIB_MAP_BASE_PAGES |
+/* @stage replace */
+		      PGTLIB_MAP_REPLACE |
+/* @stage end */
 		      PGTLIB_MAP_NO_CONT | PGTLIB_MAP_MAX_PMD |
 		      (raw ? PGTLIB_MAP_CALLER_MEMTYPE : 0)))
 		return -EINVAL;
@@ -1842,7 +1886,9 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
  * @size: bytes to map, a multiple of PAGE_SIZE
  * @prot: %PGTLIB_PROT_* bits; %PGTLIB_PROT_READ is required
  * @flags: %PGTLIB_MAP_BASE_PAGES to use PTEs only (and no contiguous hint),
+/* @stage replace */
  *	%PGTLIB_MAP_REPLACE to replace leaves already in the range,
+/* @stage end */
  *	%PGTLIB_MAP_NO_CONT for no contiguous hint, %PGTLIB_MAP_MAX_PMD for no
  *	leaf larger than a PMD (vmalloc's max_page_shift)
  *
@@ -1855,13 +1901,15 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
  * flags or protection the architecture cannot express (including W+X);
  * -ERANGE for a range outside the space or physical addresses beyond what
  * the CPU can address; -EPERM for a range shared with
- * init_mm; -EEXIST if a leaf is already mapped there and
- * %PGTLIB_MAP_REPLACE was not given; -ENOMEM if a table could not be had;
+ * init_mm; -EEXIST if anything is mapped there already; -ENOMEM if a
+ * table could not be had;
  * -EOPNOTSUPP for an uncached or WC live mapping of memory the direct map
  * aliases (x86: RAM); -EAGAIN if it would need the general path with
  * interrupts disabled (x86);
+/* @stage replace */
  * -EBUSY for break-before-make where no caller can own the memory (arm64):
  * see <linux/pgtlib.h>.
+/* @stage end */
  */
 noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
 			phys_addr_t phys, unsigned long size,
