@@ -24,20 +24,27 @@
  * it is zeroed through the window only if an allocation with __GFP_ZERO
  * gets it. A block whose pages are all free goes back into the direct map
  * as it was (one huge leaf if it was one, and collapsing the leaf a
- * smaller block split) and to the page allocator; unmapped_cache_blocks
- * such blocks are kept for the next refill, and a shrinker releases them.
+ * smaller block split) and to the page allocator; unmapped_pool.cache_blocks
+ * such blocks are kept for the next refill.
+/* @stage unmapped-stats */
+ * A shrinker releases them under memory pressure.
+/* @stage end */
  *
  * Locking: unmapped_pool.lock (interrupt safe) guards the lists, the
  * bitmaps and the counters; unmapped_pool.mutex serialises the refills and
  * releases, which change the direct map with pgtlib and may sleep.
  */
+/* @stage unmapped-stats */
 #include <linux/debugfs.h>
+/* @stage end */
 #include <linux/maple_tree.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/pgtlib.h>
 #include <linux/set_memory.h>
+/* @stage unmapped-stats */
 #include <linux/shrinker.h>
+/* @stage end */
 #include <linux/slab.h>
 #include <linux/unmapped_alloc.h>
 #include <linux/vmalloc.h>
@@ -68,7 +75,9 @@ struct unmapped_pool unmapped_pool = {
 
 struct unmapped_kmap {
 	unsigned long va;
+/* @stage unmapped-stats */
 	unsigned long maps;
+/* @stage end */
 	DECLARE_BITMAP(busy, UNMAPPED_KMAP_SLOTS);
 };
 
@@ -134,10 +143,11 @@ void *unmapped_kmap_local(struct page *page)
 	k = this_cpu_ptr(&unmapped_kmap);
 	local_irq_save(flags);
 	slot = find_first_zero_bit(k->busy, UNMAPPED_KMAP_SLOTS);
-	if (slot < UNMAPPED_KMAP_SLOTS) {
+	if (slot < UNMAPPED_KMAP_SLOTS)
 		__set_bit(slot, k->busy);
-		k->maps++;
-	}
+/* @stage unmapped-stats */
+	k->maps += slot < UNMAPPED_KMAP_SLOTS;
+/* @stage end */
 	local_irq_restore(flags);
 	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
 		      "unmapped_alloc: all kmap slots taken\n")) {
@@ -247,7 +257,9 @@ static struct page *unmapped_take(unsigned int order, bool *dirty)
 		b->nr_used += nr;
 		if (b->nr_used == size)
 			list_move(&b->list, &unmapped_pool.full);
+/* @stage unmapped-stats */
 		unmapped_pool.stats.pages_allocated += nr;
+/* @stage end */
 		page = pfn_to_page(b->pfn + idx);
 		break;
 	}
@@ -270,7 +282,9 @@ static void unmapped_put(struct unmapped_block *b, unsigned long pfn,
 	if (dirty)
 		bitmap_set(b->dirty, pfn - b->pfn, nr);
 	b->nr_used -= nr;
+/* @stage unmapped-stats */
 	unmapped_pool.stats.pages_freed += nr;
+/* @stage end */
 	if (!b->nr_used) {
 		list_move_tail(&b->list, &unmapped_pool.partial);
 		unmapped_pool.nr_empty++;
@@ -361,6 +375,7 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 	}
 	/* The pool's free pages have no reference: speculative gets fail. */
 	set_page_count(page, 0);
+/* @stage unmapped-stats */
 	spin_lock_irq(&unmapped_pool.lock);
 	unmapped_pool.stats.blocks_removed++;
 	if (order < UNMAPPED_BLOCK_ORDER)
@@ -368,6 +383,7 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 	unmapped_pool.stats.splits += txn.stats.leaves_split;
 	unmapped_pool.stats.flushes += txn.stats.flushes;
 	spin_unlock_irq(&unmapped_pool.lock);
+/* @stage end */
 	return 0;
 }
 
@@ -453,11 +469,13 @@ static int unmapped_block_restore(struct unmapped_block *b)
 		return ret;
 
 	mtree_erase(&unmapped_pool.blocks, b->pfn);
+/* @stage unmapped-stats */
 	spin_lock_irq(&unmapped_pool.lock);
 	unmapped_pool.stats.blocks_restored++;
 	unmapped_pool.stats.collapses += txn.stats.leaves_collapsed;
 	unmapped_pool.stats.flushes += txn.stats.flushes;
 	spin_unlock_irq(&unmapped_pool.lock);
+/* @stage end */
 	set_page_count(page, 1);
 	__free_pages(page, b->order);
 	/* unmapped_pages_free() may be looking at it for a bad page */
@@ -608,6 +626,7 @@ bool unmapped_pages_available(void)
 }
 EXPORT_SYMBOL_GPL(unmapped_pages_available);
 
+/* @stage unmapped-stats */
 static unsigned long unmapped_shrink_count(struct shrinker *shrinker,
 					   struct shrink_control *sc)
 {
@@ -657,6 +676,7 @@ static int unmapped_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(unmapped_stats);
 
+/* @stage end */
 static int __init unmapped_window_init(void)
 {
 	unsigned long size = nr_cpu_ids * UNMAPPED_KMAP_SLOTS * PAGE_SIZE, va;
@@ -685,8 +705,10 @@ static int __init unmapped_window_init(void)
 
 static int __init unmapped_alloc_init(void)
 {
+/* @stage unmapped-stats */
 	struct shrinker *shrinker;
 	struct dentry *dir;
+/* @stage end */
 	int ret;
 
 	if (!can_set_direct_map()) {
@@ -699,6 +721,7 @@ static int __init unmapped_alloc_init(void)
 		pr_err("unmapped_alloc: off: no window (%d)\n", ret);
 		return ret;
 	}
+/* @stage unmapped-stats */
 	shrinker = shrinker_alloc(0, "unmapped-alloc");
 	if (shrinker) {
 		shrinker->count_objects = unmapped_shrink_count;
@@ -710,6 +733,7 @@ static int __init unmapped_alloc_init(void)
 	debugfs_create_file("stats", 0400, dir, NULL, &unmapped_stats_fops);
 	debugfs_create_ulong("cache_blocks", 0600, dir,
 			     &unmapped_pool.cache_blocks);
+/* @stage end */
 	unmapped_ready = true;
 	return 0;
 }

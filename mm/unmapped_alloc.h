@@ -42,6 +42,7 @@ struct unmapped_block {
 	DECLARE_BITMAP(dirty, UNMAPPED_BLOCK_PAGES);
 };
 
+/* @stage unmapped-stats */
 /**
  * struct unmapped_stats - what the allocator did since boot
  * @blocks_removed: blocks taken out of the direct map
@@ -64,9 +65,10 @@ struct unmapped_stats {
 	unsigned long collapses;
 };
 
+/* @stage end */
 /**
  * struct unmapped_pool - the allocator's state
- * @lock: guards the lists, the blocks' bitmaps, @nr_empty and @stats
+ * @lock: guards the lists, the blocks' bitmaps and the counters
  * @mutex: serialises refills and releases
  * @partial: blocks with free pages, empty ones last
  * @full: blocks with every page handed out
@@ -75,7 +77,9 @@ struct unmapped_stats {
  * @nr_empty: blocks with no page handed out
  * @cache_blocks: empty blocks kept for the next refill
  * @generation: bumped by each refill
+/* @stage unmapped-stats */
  * @stats: counters
+/* @stage end */
  */
 struct unmapped_pool {
 	spinlock_t lock;		/* see above */
@@ -87,7 +91,9 @@ struct unmapped_pool {
 	unsigned long nr_empty;
 	unsigned long cache_blocks;
 	unsigned long generation;
+/* @stage unmapped-stats */
 	struct unmapped_stats stats;
+/* @stage end */
 };
 
 extern struct unmapped_pool unmapped_pool;
