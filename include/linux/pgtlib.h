@@ -106,31 +106,20 @@ struct pgtlib_space;
 
 /**
  * struct pgtlib_stats - what a transaction did
- * @pages_mapped: base pages mapped (a 2M leaf counts 512)
- * @pages_unmapped: base pages unmapped
- * @pages_protected: base pages whose protection was changed
- * @leaves_split: huge leaves replaced by a table
- * @leaves_collapsed: tables replaced by a huge leaf
- * @tables_allocated: table pages allocated from the page allocator
- * @tables_freed: table pages handed back to the page allocator
- * @flushes: TLB invalidation requests issued (each covers all CPUs)
- * @full_flushes: of @flushes, those that flushed the whole TLB
- * @pages_invalidated: pages invalidated one by one, also those that
- *	pgtlib_txn_commit_local() invalidates in this CPU's TLB only (which
- *	are not counted in @flushes)
+ *
+ * One unsigned long per counter that <linux/pgtlib_stats.h> lists, with
+ * what each counts; the list is written there once, for this structure
+ * and for every function that handles all the counters.
  */
 struct pgtlib_stats {
-	unsigned long pages_mapped;
-	unsigned long pages_unmapped;
-	unsigned long pages_protected;
-	unsigned long leaves_split;
-	unsigned long leaves_collapsed;
-	unsigned long tables_allocated;
-	unsigned long tables_freed;
-	unsigned long flushes;
-	unsigned long full_flushes;
-	unsigned long pages_invalidated;
+#define PGTLIB_STAT(name) unsigned long name
+#include <linux/pgtlib_stats.h>
+#undef PGTLIB_STAT
 };
+
+/* The counter @name of the struct pgtlib_stats at @st, for those functions. */
+#define pgtlib_stat(st, name) \
+	(*(unsigned long *)((char *)(st) + offsetof(struct pgtlib_stats, name)))
 
 /**
  * struct pgtlib_range - a virtual address range
@@ -237,20 +226,12 @@ static inline void pgtlib_txn_begin(struct pgtlib_txn *txn,
 	txn->dirty_tables = false;
 	txn->open = true;
 	/*
-	 * Field by field: a structure assignment becomes a call to memset()
-	 * on arm64, which costs as much as a one-page change.
+	 * Counter by counter: a structure assignment becomes a call to
+	 * memset() on arm64, which costs as much as a one-page change.
 	 */
-	BUILD_BUG_ON(sizeof(txn->stats) != 10 * sizeof(unsigned long));
-	txn->stats.pages_mapped = 0;
-	txn->stats.pages_unmapped = 0;
-	txn->stats.pages_protected = 0;
-	txn->stats.leaves_split = 0;
-	txn->stats.leaves_collapsed = 0;
-	txn->stats.tables_allocated = 0;
-	txn->stats.tables_freed = 0;
-	txn->stats.flushes = 0;
-	txn->stats.full_flushes = 0;
-	txn->stats.pages_invalidated = 0;
+#define PGTLIB_STAT(name) (pgtlib_stat(&txn->stats, name) = 0)
+#include <linux/pgtlib_stats.h>
+#undef PGTLIB_STAT
 	INIT_LIST_HEAD(&txn->free_tables);
 	if (flags & PGTLIB_TXN_NOALLOC)
 		txn->resv.end = 0;

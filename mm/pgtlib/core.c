@@ -858,6 +858,14 @@ void pgtlib_txn_abort(struct pgtlib_txn *txn)
 EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
 
 /* @stage end */
+/* Add the counter at @offset of another CPU's @from to @to. */
+static void pgtlib_stat_add(struct pgtlib_stats *to,
+			    const struct pgtlib_stats *from, size_t offset)
+{
+	*(unsigned long *)((char *)to + offset) +=
+		READ_ONCE(*(const unsigned long *)((const char *)from + offset));
+}
+
 /**
  * pgtlib_global_stats() - counters summed over all transactions
  * @stats: filled in
@@ -877,16 +885,10 @@ void pgtlib_global_stats(struct pgtlib_stats *stats)
 	for_each_possible_cpu(cpu) {
 		struct pgtlib_stats *c = per_cpu_ptr(&pgtlib_totals, cpu);
 
-		stats->pages_mapped += READ_ONCE(c->pages_mapped);
-		stats->pages_unmapped += READ_ONCE(c->pages_unmapped);
-		stats->pages_protected += READ_ONCE(c->pages_protected);
-		stats->leaves_split += READ_ONCE(c->leaves_split);
-		stats->leaves_collapsed += READ_ONCE(c->leaves_collapsed);
-		stats->tables_allocated += READ_ONCE(c->tables_allocated);
-		stats->tables_freed += READ_ONCE(c->tables_freed);
-		stats->flushes += READ_ONCE(c->flushes);
-		stats->full_flushes += READ_ONCE(c->full_flushes);
-		stats->pages_invalidated += READ_ONCE(c->pages_invalidated);
+#define PGTLIB_STAT(name) \
+	pgtlib_stat_add(stats, c, offsetof(struct pgtlib_stats, name))
+#include <linux/pgtlib_stats.h>
+#undef PGTLIB_STAT
 	}
 }
 EXPORT_SYMBOL_GPL(pgtlib_global_stats);

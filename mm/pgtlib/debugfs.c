@@ -39,16 +39,9 @@ static int pgtlib_stats_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "counting %d\n",
 		   static_key_enabled(&pgtlib_count_events));
-	seq_printf(m, "pages_mapped %lu\n", s.pages_mapped);
-	seq_printf(m, "pages_unmapped %lu\n", s.pages_unmapped);
-	seq_printf(m, "pages_protected %lu\n", s.pages_protected);
-	seq_printf(m, "leaves_split %lu\n", s.leaves_split);
-	seq_printf(m, "leaves_collapsed %lu\n", s.leaves_collapsed);
-	seq_printf(m, "tables_allocated %lu\n", s.tables_allocated);
-	seq_printf(m, "tables_freed %lu\n", s.tables_freed);
-	seq_printf(m, "flushes %lu\n", s.flushes);
-	seq_printf(m, "full_flushes %lu\n", s.full_flushes);
-	seq_printf(m, "pages_invalidated %lu\n", s.pages_invalidated);
+#define PGTLIB_STAT(name) seq_printf(m, "%s %lu\n", #name, pgtlib_stat(&s, name))
+#include <linux/pgtlib_stats.h>
+#undef PGTLIB_STAT
 	seq_printf(m, "kernel_tables %lu\n", pgtlib_space_nr_tables(kernel));
 	seq_printf(m, "kernel_spare_tables %lu\n", spare);
 	return 0;
