@@ -353,15 +353,15 @@ int pgtlib_query_pfn(struct pgtlib_space *space, unsigned long va,
 /* @stage end */
 int pgtlib_walk(struct pgtlib_space *space, unsigned long start,
 		unsigned long end, pgtlib_walk_fn fn, void *arg);
-
+/* @stage txn */
+void pgtlib_global_stats(struct pgtlib_stats *stats);
+/* @stage end */
 /* @stage reserve */
 int pgtlib_reserve(struct pgtlib_space *space, unsigned long va,
 		   unsigned long size, gfp_t gfp);
 void pgtlib_unreserve(struct pgtlib_space *space, unsigned long va,
 		      unsigned long size);
-
 /* @stage end */
-void pgtlib_global_stats(struct pgtlib_stats *stats);
 
 #else /* !CONFIG_PGTLIB */
 

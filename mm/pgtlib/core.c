@@ -857,7 +857,6 @@ void pgtlib_txn_abort(struct pgtlib_txn *txn)
 }
 EXPORT_SYMBOL_GPL(pgtlib_txn_abort);
 
-/* @stage end */
 /* Add the counter at @offset of another CPU's @from to @to. */
 static void pgtlib_stat_add(struct pgtlib_stats *to,
 			    const struct pgtlib_stats *from, size_t offset)
@@ -892,3 +891,4 @@ void pgtlib_global_stats(struct pgtlib_stats *stats)
 	}
 }
 EXPORT_SYMBOL_GPL(pgtlib_global_stats);
+/* @stage end */
