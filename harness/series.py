@@ -459,7 +459,11 @@ def main():
             f.write(text)
         return
     if args[:1] == ["strip"] and len(args) == 3:
-        # the file as kernel trees get it: every region, no markers
+        # the file as kernel trees get it: every region, no markers; a
+        # file without markers byte for byte, as export copies it
+        if not has_markers(args[1]):
+            shutil.copyfile(args[1], args[2])
+            return
         with open(args[1]) as f:
             text = stage_filter(args[1], f.read(), stage_map(parse()), None)
         with open(args[2], "w") as f:

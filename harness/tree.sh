@@ -95,9 +95,6 @@ install_file() {
 	changed=$((changed + 1))
 }
 
-# harness/series.py STAGE_RE, for grep -E
-STAGE_MARKER='^[[:space:]]*(/\*|//|#|\.\.)[[:space:]]*@stage[[:space:]]+[A-Za-z0-9_-]+[[:space:]]*(\*/)?[[:space:]]*$'
-
 # Each kernel file is staged in $scratch first: a later patch to the same
 # file ('<path>~tag.patch') applies on top of what the earlier ones made.
 safe_rm_rf "$scratch"
@@ -134,15 +131,14 @@ for p in $order; do
 			die "tree: patch $p touches files other than $kp: $extra"
 		fi
 		src=$work/$kp
-	elif grep -qE "$STAGE_MARKER" "$TOP/$p"; then
-		# a file that grows over several patches: every region, no markers
+	else
+		# a file that may grow over several patches: every region, no
+		# markers (series.py alone knows the marker syntax)
 		mkdir -p "$scratch/strip/$(dirname "$kp")"
 		python3 "$HARNESS/series.py" strip "$TOP/$p" "$scratch/strip/$kp" ||
 			die "tree: bad stage markers in $p"
 		chmod --reference="$TOP/$p" "$scratch/strip/$kp" 2>/dev/null || true
 		src=$scratch/strip/$kp
-	else
-		src=$TOP/$p
 	fi
 	mkdir -p "$scratch/stage/$(dirname "$kp")"
 	cp "$src" "$scratch/stage/$kp"

@@ -107,11 +107,12 @@ struct pgtlib_space;
 /**
  * struct pgtlib_stats - what a transaction did
  *
- * One unsigned long per counter that <linux/pgtlib_stats.h> lists, with
- * what each counts; the list is written there once, for this structure
- * and for every function that handles all the counters.
+ * One unsigned long per counter that <linux/pgtlib_stats.h> lists (see
+ * "pgtlib statistics" there); the list is written there once, for this
+ * structure and for every function that handles all the counters.
  */
 struct pgtlib_stats {
+	/* private: the counters, generated */
 #define PGTLIB_STAT(name) unsigned long name
 #include <linux/pgtlib_stats.h>
 #undef PGTLIB_STAT

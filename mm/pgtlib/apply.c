@@ -325,6 +325,7 @@ static unsigned long pgtlib_hole_bound(unsigned long start, unsigned long end)
 }
 
 /* @stage exact */
+/* @stage reserve */
 /* Tables that splitting a leaf at @level down to PTEs over [addr, next) takes. */
 static unsigned long pgtlib_split_all(unsigned int level, unsigned long addr,
 				      unsigned long next)
@@ -337,6 +338,7 @@ static unsigned long pgtlib_split_all(unsigned int level, unsigned long addr,
 	return 1 + ((next - 1) >> shift) - (addr >> shift) + 1;
 }
 
+/* @stage end */
 /* Exact count of the tables a MAP or RESERVE of [addr, end) installs. */
 static unsigned long pgtlib_count_tables(struct pgtlib_op *op,
 					 unsigned int level, void *parent,
@@ -376,10 +378,13 @@ static unsigned long pgtlib_count_tables(struct pgtlib_op *op,
 				n += pgtlib_count_tables(op, level - 1, NULL,
 							 addr, next, true);
 		} else if (pgtlib_entry_leaf(level, val)) {
+			/* A leaf needs no table, until it is split. */
+/* @stage reserve */
 			if (op->kind == PGTLIB_OP_RESERVE)
 				op->reserve_extra += pgtlib_split_all(level,
 								      addr,
 								      next);
+/* @stage end */
 		} else {
 			n += pgtlib_count_tables(op, level - 1, ep, addr, next,
 						 false);
@@ -587,7 +592,7 @@ static noinline bool pgtlib_replace_empty(struct pgtlib_op *op,
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
 	void *table = pgtlib_entry_table(op->space, level, ep, addr);
 
-	/* A reserved range keeps its tables for its later operations. */
+	/* A no-allocation transaction keeps the tables it finds. */
 	if (op->keep_tables || !pgtlib_table_is_ours(table))
 		return false;
 	for (i = 0; i < n; i++)
@@ -831,7 +836,7 @@ static unsigned long pgtlib_op_exact(struct pgtlib_op *op,
  * Run @op the general way: prepare (claim tables), then apply under the
  * space's lock.
  */
-noinline int pgtlib_op_slow(struct pgtlib_op *op)
+static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 {
 	struct pgtlib_txn *txn = op->txn;
 	struct pgtlib_space *space = op->space;
@@ -860,8 +865,7 @@ noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	/*
 	 * The general path takes the space's lock and may invalidate under
 	 * it, by IPI on x86: another CPU spinning on that lock with
-	 * interrupts off would never answer. There, with interrupts off,
-	 * only the lockless fast path runs.
+	 * interrupts off would never answer.
 	 */
 	if (pgtlib_cannot_flush(space))
 		return -EAGAIN;
@@ -1039,6 +1043,17 @@ noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
 	op.set_mask = set;
 	op.clear_mask = clear;
+	return pgtlib_op_slow(&op);
+}
+/* @stage end */
+/* @stage collapse */
+
+noinline int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
+				  unsigned long size)
+{
+	struct pgtlib_op op __uninitialized;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
 	return pgtlib_op_slow(&op);
 }
 /* @stage end */

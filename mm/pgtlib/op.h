@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What pgtlib's entry points (ops.c) and its general path (apply.c) share:
- * the description of an operation, and the loop over the PTEs of one table
- * that the general path and the lockless fast path both run.
+ * the description of an operation, and the loop over the PTEs of one
+ * table.
+/* @stage fast */
+ * The lockless fast path of ops.c runs that loop as well.
+/* @stage end */
  */
 #ifndef _MM_PGTLIB_OP_H
 #define _MM_PGTLIB_OP_H
@@ -100,19 +103,23 @@ static __always_inline bool pgtlib_can_cont(unsigned int flags, pte_t *ptep,
 
 /* @stage end */
 /*
- * Whether the PTE @ptep may be mapped: it is none, or @flags allow
- * replacing what is there (then *@flush is set). An entry that is not
- * valid but not none either (x86's set_memory_np() leaves them) still
+ * Whether the PTE @ptep may be mapped: it must be none. An entry that is
+ * not valid but not none either (x86's set_memory_np() leaves them) still
  * holds its page: it is refused as a valid one is, as vmap refuses it.
+/* @stage replace */
+ * Unless @flags replace what is there; then *@flush is set if it was valid.
+/* @stage end */
  */
 static __always_inline int pgtlib_pte_may_map(pte_t *ptep, unsigned int flags,
 					      bool *flush)
 {
-	if (pte_none(pgtlib_arch_pte_get(ptep)))
+	pte_t pte = pgtlib_arch_pte_get(ptep);
+
+	if (pte_none(pte))
 		return 0;
 /* @stage replace */
 	if (flags & PGTLIB_MAP_REPLACE) {
-		*flush = true;
+		*flush |= pgtlib_arch_pte_present(pte);
 		return 0;
 	}
 /* @stage end */
@@ -293,8 +300,7 @@ static inline void pgtlib_take_back_uncount(struct pgtlib_txn *txn,
 	pgtlib_count(txn, pages_mapped, -n);
 }
 
-/* The general path, in apply.c: out of line, as the fast path wants. */
-int pgtlib_op_slow(struct pgtlib_op *op);
+/* The general path, in apply.c. */
 int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size, phys_addr_t phys, struct page **pages,
 		    pgprot_t prot, unsigned int flags);
@@ -303,6 +309,10 @@ int pgtlib_unmap_slow(struct pgtlib_txn *txn, unsigned long va,
 /* @stage protect */
 int pgtlib_protect_slow(struct pgtlib_txn *txn, unsigned long va,
 			unsigned long size, pgprot_t set, pgprot_t clear);
+/* @stage end */
+/* @stage collapse */
+int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
+			 unsigned long size);
 /* @stage end */
 /* @stage noflush */
 int pgtlib_noflush_slow(struct pgtlib_space *space, enum pgtlib_op_kind kind,

@@ -12,9 +12,6 @@
 #include <linux/export.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
-#include <linux/vmalloc.h>
-#include <asm/sections.h>
 #include <linux/pgalloc.h>
 
 #include "op.h"
@@ -52,19 +49,29 @@ static __always_inline int pgtlib_check_prot(unsigned int prot)
 }
 
 /* @stage refuse */
-/* Every page of the array, out of line: only uncached maps come here. */
-static noinline bool pgtlib_pages_cache_alias_ok(struct page **pages,
-						 unsigned long nr)
+/*
+ * Whether an uncached or write-combining mapping of [@phys, @phys + @size)
+ * would alias no memory that the direct map has write-back. Out of line:
+ * only such mappings come here.
+ */
+static noinline bool pgtlib_cache_alias_ok(phys_addr_t phys,
+					   unsigned long size,
+					   struct page **pages)
 {
+/* @stage pages */
 	unsigned long i;
 
-	/* A NULL page is refused later, with -EINVAL. */
-	for (i = 0; i < nr; i++)
-		if (pages[i] &&
-		    !pgtlib_arch_cache_alias_ok(page_to_phys(pages[i]),
-						PAGE_SIZE))
-			return false;
-	return true;
+	/* Every page of an array; a NULL one is refused later (-EINVAL). */
+	if (pages) {
+		for (i = 0; i < size >> PAGE_SHIFT; i++)
+			if (pages[i] &&
+			    !pgtlib_arch_cache_alias_ok(page_to_phys(pages[i]),
+							PAGE_SIZE))
+				return false;
+		return true;
+	}
+/* @stage end */
+	return pgtlib_arch_cache_alias_ok(phys, size);
 }
 
 /* @stage end */
@@ -91,8 +98,7 @@ static __always_inline int pgtlib_check_map_prot(struct pgtlib_space *space,
 	 */
 	if (!ret && (prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) &&
 	    (space->flags & PGTLIB_SPACE_LIVE) &&
-	    !(pages ? pgtlib_pages_cache_alias_ok(pages, size >> PAGE_SHIFT) :
-		      pgtlib_arch_cache_alias_ok(phys, size)))
+	    !pgtlib_cache_alias_ok(phys, size, pages))
 		ret = -EOPNOTSUPP;
 /* @stage end */
 	return ret;
@@ -115,10 +121,7 @@ static noinline int pgtlib_check_caller_memtype(struct pgtlib_space *space,
 	if (!(prot & (PGTLIB_PROT_NOCACHE | PGTLIB_PROT_WC)) ||
 	    !(space->flags & PGTLIB_SPACE_LIVE))
 		return 0;
-	if (!pages)
-		return pgtlib_arch_cache_alias_ok(phys, size) ? 0 : -EOPNOTSUPP;
-	return pgtlib_pages_cache_alias_ok(pages, size >> PAGE_SHIFT) ?
-	       0 : -EOPNOTSUPP;
+	return pgtlib_cache_alias_ok(phys, size, pages) ? 0 : -EOPNOTSUPP;
 }
 
 /* Inline up to the memory-type rules, which vmalloc keeps itself. */
@@ -605,17 +608,18 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
  * Return: 0; -EINVAL for misaligned or empty or wrapping arguments, bad
  * flags or protection the architecture cannot express (including W+X);
  * -ERANGE for a range outside the space or physical addresses beyond what
- * the CPU can address; -EPERM for a range shared with
- * init_mm; -EEXIST if anything is mapped there already; -ENOMEM if a
- * table could not be had;
+ * the CPU can address; -EPERM for a range shared with init_mm; -ENOMEM if
+ * a table could not be had; -EEXIST if anything is mapped there already,
+ * a leaf or an invalid PTE that keeps its page.
+/* @stage replace */
+ * With %PGTLIB_MAP_REPLACE, what is there is replaced instead; -EBUSY for
+ * break-before-make where no caller can own the memory (arm64): see
+ * <linux/pgtlib.h>.
+/* @stage end */
 /* @stage refuse */
  * -EOPNOTSUPP for an uncached or WC live mapping of memory the direct map
  * aliases (x86: RAM); -EAGAIN if it would need the general path with
- * interrupts disabled (x86);
-/* @stage end */
-/* @stage replace */
- * -EBUSY for break-before-make where no caller can own the memory (arm64):
- * see <linux/pgtlib.h>.
+ * interrupts disabled (x86).
 /* @stage end */
  */
 noinline int pgtlib_map(struct pgtlib_txn *txn, unsigned long va,
@@ -761,15 +765,19 @@ EXPORT_SYMBOL_GPL(pgtlib_map_pages_prot);
  * @va: first virtual address, page aligned
  * @size: bytes, a multiple of PAGE_SIZE
  *
- * Huge leaves the range covers only in part are split first. Tables the
- * range covers entirely and that pgtlib allocated are freed after the
- * transaction's flush (but kept in a %PGTLIB_TXN_NOALLOC transaction).
- * Holes in the range are not an error.
+/* @stage split */
+ * Huge leaves the range covers only in part are split first.
+/* @stage end */
+ * Tables the range covers entirely and that pgtlib allocated are freed
+ * after the transaction's flush (but kept in a %PGTLIB_TXN_NOALLOC
+ * transaction). Holes in the range are not an error.
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
- * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map();
+ * Return: 0; -EINVAL, -ERANGE or -EPERM for a bad range as pgtlib_map().
+/* @stage split */
  * -ENOMEM if a split needed a table that could not be had; -EBUSY as
  * pgtlib_map().
+/* @stage end */
  */
 noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 			  unsigned long size)
@@ -1246,14 +1254,12 @@ EXPORT_SYMBOL_GPL(pgtlib_change_ptes_noflush);
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size)
 {
-	struct pgtlib_op op __uninitialized;
 	int ret;
 
 	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
-	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
-	return pgtlib_op_slow(&op);
+	return pgtlib_collapse_slow(txn, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 /* @stage end */
