@@ -1652,6 +1652,21 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 						   &r), 0);
 	KUNIT_EXPECT_EQ(test, r.start, r.end);
 
+	/*
+	 * The maps that share their code with these still refuse a NULL
+	 * transaction, and these a NULL range, changing nothing.
+	 */
+	KUNIT_EXPECT_EQ(test, pgtlib_map(NULL, va, page_to_phys(pages[0]),
+					 PAGE_SIZE, PT_RW, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages(NULL, va, pages, 1, PT_RW, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot(NULL, va, pages, 1,
+						    PAGE_KERNEL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, pages,
+							    1, PAGE_KERNEL, 0,
+							    NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_kernel_pte_val(va), 0);
+
 	/* a NULL page: the two pages before it are taken back, and handed */
 	arr[0] = pages[0];
 	arr[1] = pages[1];

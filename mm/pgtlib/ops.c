@@ -475,7 +475,7 @@ static __always_inline void pgtlib_noflush_range(struct pgtlib_op *op,
 /* @stage end */
 /*
  * The start of every map: the open transaction's space, or for a _noflush
- * map (@txn NULL) the caller's @space, and an empty @range.
+ * map (@txn NULL, @range given) the caller's @space, and an empty @range.
  */
 static __always_inline int pgtlib_map_begin(struct pgtlib_txn *txn,
 					    struct pgtlib_space **space,
@@ -485,7 +485,11 @@ static __always_inline int pgtlib_map_begin(struct pgtlib_txn *txn,
 	int ret;
 
 /* @stage noflush */
-	if (!txn) {
+	/*
+	 * The other maps pass a constant NULL @range: they still refuse a
+	 * NULL @txn, and the compiler knows theirs is not NULL from here on.
+	 */
+	if (range) {
 		range->start = va;
 		range->end = va;
 		return 0;
