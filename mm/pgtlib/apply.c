@@ -816,9 +816,9 @@ static unsigned long pgtlib_op_exact(struct pgtlib_op *op,
 	bool cut;
 /* @stage end */
 
-	if (bound <= READ_ONCE(op->space->nr_spare) &&
-	    !pgtlib_tables_claim(op->txn, &op->tables, bound, false,
-				 op->start, op->end))
+	if (!bound || (bound <= READ_ONCE(op->space->nr_spare) &&
+		       !pgtlib_tables_claim(op->txn, &op->tables, bound,
+					    false, op->start, op->end)))
 		return 0;
 	if (op->kind == PGTLIB_OP_MAP || op->kind == PGTLIB_OP_RESERVE)
 		exact = pgtlib_count_tables(op, PGTLIB_LEVEL_PGD, NULL,
@@ -911,10 +911,12 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 /* @stage exact */
 	bound = pgtlib_op_exact(op, bound);
 /* @stage end */
-	ret = pgtlib_tables_claim(txn, &op->tables, bound, true, op->start,
-				  op->end);
-	if (ret)
-		return ret;
+	if (bound) {
+		ret = pgtlib_tables_claim(txn, &op->tables, bound, true,
+					  op->start, op->end);
+		if (ret)
+			return ret;
+	}
 
 /* @stage split */
 apply:
