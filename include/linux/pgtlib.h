@@ -44,9 +44,10 @@
  * or interrupts disabled, but not in hard interrupt context. On x86,
  * invalidating a live space interrupts the other CPUs, and the general
  * path may do so under the space's lock: with interrupts disabled, only
- * an operation inside one existing PTE table (the fast path) runs on a
- * live space, any other fails with -EAGAIN, changing nothing; and
- * pgtlib_txn_commit() of a live space needs interrupts enabled.
+ * an operation the fast path finishes (one that needs no new table and
+ * splits nothing, in the tables that exist) runs on a live space, any
+ * other fails with -EAGAIN, changing nothing; and pgtlib_txn_commit() of
+ * a live space needs interrupts enabled.
  *
  * Table pages: those of a private space are freed after the transaction's
  * invalidation. In init_mm, which the kernel's own walkers read without
@@ -139,7 +140,9 @@ struct pgtlib_range {
  * @gfp: allocation flags for table pages
  * @ranges: ranges waiting for TLB invalidation, sorted and disjoint
  * @nr_ranges: entries used in @ranges
- * @flush_all: too many ranges: invalidate everything at commit
+ * @flush_all: too many ranges: invalidate everything at commit (only
+ *	with @nr_ranges at its maximum, so a transaction with no ranges has
+ *	nothing to invalidate)
  * @flush_tables: tables were removed: invalidate walk caches too
  * @dirty_tables: a table on @free_tables still holds entries
  * @open: begun and not yet committed or aborted
@@ -282,8 +285,7 @@ void __pgtlib_txn_commit(struct pgtlib_txn *txn);
 static inline void pgtlib_txn_commit(struct pgtlib_txn *txn)
 {
 	/* Most transactions only mapped into holes: nothing to do. */
-	if (txn->open && !txn->nr_ranges && !txn->flush_all &&
-	    list_empty(&txn->free_tables)) {
+	if (txn->open && !txn->nr_ranges && list_empty(&txn->free_tables)) {
 		txn->open = false;
 		return;
 	}

@@ -2110,6 +2110,128 @@ static void pgtlib_test_kernel_map_pages(struct kunit *test)
 }
 
 /*
+ * The fast path over more than one table's worth of a range: a map of 512
+ * pages that fills one existing PTE table (and, over a taken entry, fails
+ * and takes back all it wrote), and a protect across two PTE tables, run
+ * with interrupts disabled, where x86 refuses whatever needs the general
+ * path. A protect across a huge leaf still goes through, the general way.
+ */
+static void pgtlib_test_kernel_whole_tables(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + SZ_2M, flags;
+	struct page **pages, *huge, *other;
+	struct pgtlib_stats st;
+	struct pgtlib_txn txn;
+	unsigned int i, n = PTRS_PER_PTE;
+	u8 byte = 0x3c;
+	int ret;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < 4; i++)
+		pages[i] = pt_alloc_page(test);
+	for (; i < n; i++)
+		pages[i] = pages[i % 4];
+	other = pt_alloc_page(test);
+
+	/* Install the PTE tables of both spans, then empty them. */
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 1, PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M, pages, 1, PT_RW, 0,
+					    NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_4M, NULL), 0);
+
+	/* A whole table's worth over a taken last entry: nothing is left. */
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M - PAGE_SIZE, &other, 1,
+					    PT_RO, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_kmap_pages(va, pages, n, PT_RW, 0, &st),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, 0);
+	for (i = 0; i < n - 1; i += 37)
+		PT_EXPECT_HOLE(test, kernel, va + i * PAGE_SIZE);
+	PT_EXPECT_HOLE(test, kernel, va + (n - 2) * PAGE_SIZE);
+	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - PAGE_SIZE,
+		       page_to_phys(other), PT_RO, PGTLIB_LEVEL_PTE);
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_2M, NULL), 0);
+
+	/* Into the empty table: every PTE, and memory through each. */
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, n, PT_RW, 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.pages_mapped, n);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	for (i = 0; i < n; i++)
+		PT_EXPECT_LEAF(test, kernel, va + i * PAGE_SIZE,
+			       page_to_phys(pages[i]), PT_RW, PGTLIB_LEVEL_PTE);
+	for (i = 0; i < 4; i++) {
+		u8 *p = (u8 *)(va + (n - 4 + i) * PAGE_SIZE);
+
+		p[7] = 0xc0 + i;
+		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pages[i]))[7],
+				0xc0 + i);
+	}
+
+	/* Across the two tables, with interrupts disabled. */
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M, pages, 2, PT_RW, 0,
+					    NULL), 0);
+	local_irq_save(flags);
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_protect(&txn, va + SZ_2M - 2 * PAGE_SIZE, 4 * PAGE_SIZE,
+			     0, PGTLIB_PROT_WRITE);
+	local_irq_restore(flags);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_protected, 4);
+	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 0);
+	for (i = 0; i < 4; i++) {
+		unsigned long a = va + SZ_2M - 2 * PAGE_SIZE + i * PAGE_SIZE;
+
+		PT_EXPECT_LEAF(test, kernel, a, page_to_phys(pages[(a - va) /
+							PAGE_SIZE % 4]),
+			       PT_RO, PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)a, &byte,
+							     1), -EFAULT);
+	}
+	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - 3 * PAGE_SIZE,
+		       page_to_phys(pages[(n - 3) % 4]), PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	if (num_online_cpus() > 1) {
+		int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+
+		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + SZ_2M, &byte, true),
+				-EFAULT);
+	}
+
+	/* A huge leaf between two tables: the general path protects it. */
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_4M, NULL), 0);
+	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, huge);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							huge), 0);
+	va += SZ_4M;
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M - PAGE_SIZE, pages, 1,
+					    PT_RW, 0, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap(va + SZ_2M, page_to_phys(huge), SZ_2M,
+				      PT_RW, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_4M, pages, 1, PT_RW, 0,
+					    NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va + SZ_2M - PAGE_SIZE,
+					 SZ_2M + 2 * PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - PAGE_SIZE,
+		       page_to_phys(pages[0]), PT_RO, PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, kernel, va + SZ_2M, page_to_phys(huge), PT_RO,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, kernel, va + SZ_4M, page_to_phys(pages[0]), PT_RO,
+		       PGTLIB_LEVEL_PTE);
+	KUNIT_EXPECT_EQ(test,
+			copy_to_kernel_nofault((void *)(va + SZ_2M + SZ_1M),
+					       &byte, 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, 3 * SZ_2M, NULL), 0);
+	pt_live_done(test, l);
+}
+
+/*
  * Remapping, in one transaction, an address the transaction unmapped: the
  * old translation is invalidated first, so the new page is what is read.
  */
@@ -4401,6 +4523,7 @@ static void pgtlib_test_kernel_change_ptes_cont(struct kunit *test)
 
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
+	KUNIT_CASE(pgtlib_test_kernel_whole_tables),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
 	KUNIT_CASE(pgtlib_test_kernel_cache_alias),

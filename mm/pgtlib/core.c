@@ -632,6 +632,7 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 		return;
 	}
 	if (txn->nr_ranges == PGTLIB_TXN_MAX_RANGES) {
+		/* @nr_ranges stays: commit needs to test only that. */
 		txn->flush_all = true;
 		return;
 	}
@@ -662,26 +663,31 @@ static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn,
 	for (pages = 0, i = 0; i < nr; i++)
 		pages += txn->ranges[i].end - txn->ranges[i].start;
 	pages >>= PAGE_SHIFT;
-	all = txn->flush_all || pages > pgtlib_arch_flush_ceiling() ||
+	/* Only a full @ranges can have overflowed (constant for commit). */
+	all = (nr == PGTLIB_TXN_MAX_RANGES && txn->flush_all) ||
+	      pages > pgtlib_arch_flush_ceiling() ||
 	      (tables && PGTLIB_ARCH_TABLES_FLUSH_ALL);
 
-	pgtlib_count(txn, flushes, 1);
+	pgtlib_txn_count(txn, flushes, 1);
 	if (all)
-		pgtlib_count(txn, full_flushes, 1);
+		pgtlib_txn_count(txn, full_flushes, 1);
 	else
-		pgtlib_count(txn, pages_invalidated, pages);
+		pgtlib_txn_count(txn, pages_invalidated, pages);
 	txn->nr_ranges = 0;
 	txn->flush_all = false;
 	txn->flush_tables = false;
-	if (close)
+	if (close) {
+		/* It has no tables to free: the flags become one store. */
+		txn->dirty_tables = false;
 		txn->open = false;
+	}
 	/* ranges[] stays as it was until the next change. */
 	pgtlib_arch_flush(txn->ranges, nr, all, tables);
 }
 
 void pgtlib_txn_flush(struct pgtlib_txn *txn)
 {
-	if (txn->nr_ranges || txn->flush_all)
+	if (txn->nr_ranges)
 		__pgtlib_txn_flush(txn, false);
 }
 
@@ -737,8 +743,8 @@ void __pgtlib_txn_commit(struct pgtlib_txn *txn)
 	 * Most transactions changed one range and removed no table: the
 	 * flush below is then compiled for exactly that case.
 	 */
-	if (likely(txn->open && txn->nr_ranges == 1 && !txn->flush_all &&
-		   !txn->flush_tables && list_empty(&txn->free_tables))) {
+	if (likely(txn->open && txn->nr_ranges == 1 && !txn->flush_tables &&
+		   list_empty(&txn->free_tables))) {
 		__pgtlib_txn_flush(txn, true);
 		return;
 	}
@@ -825,7 +831,7 @@ void pgtlib_txn_commit_local(struct pgtlib_txn *txn)
 		pgtlib_txn_end(txn);
 		return;
 	}
-	if (nr || txn->flush_all) {
+	if (nr) {
 		for (i = 0; i < nr; i++)
 			pages += txn->ranges[i].end - txn->ranges[i].start;
 		pages >>= PAGE_SHIFT;

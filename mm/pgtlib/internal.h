@@ -463,13 +463,14 @@ DECLARE_PER_CPU(struct pgtlib_stats, pgtlib_totals);
 DECLARE_STATIC_KEY_FALSE(pgtlib_count_events);
 
 static __always_inline void __pgtlib_count(struct pgtlib_txn *txn,
-					   size_t offset, unsigned long n)
+					   size_t offset, unsigned long n,
+					   bool has_txn)
 {
 	unsigned long __percpu *total = (unsigned long __percpu *)
 		((char __percpu *)&pgtlib_totals + offset);
 
 	/* A _noflush operation outside a transaction has no stats of its own. */
-	if (txn)
+	if (has_txn || txn)
 		*(unsigned long *)((char *)&txn->stats + offset) += n;
 	if (offset == offsetof(struct pgtlib_stats, tables_allocated) ||
 	    offset == offsetof(struct pgtlib_stats, tables_freed) ||
@@ -478,7 +479,11 @@ static __always_inline void __pgtlib_count(struct pgtlib_txn *txn,
 }
 
 #define pgtlib_count(txn, field, n)	\
-	__pgtlib_count(txn, offsetof(struct pgtlib_stats, field), n)
+	__pgtlib_count(txn, offsetof(struct pgtlib_stats, field), n, false)
+
+/* Where @txn cannot be NULL (the kernel builds with NULL checks kept). */
+#define pgtlib_txn_count(txn, field, n)	\
+	__pgtlib_count(txn, offsetof(struct pgtlib_stats, field), n, true)
 
 /* The range overlaps no top-level entry shared with init_mm. */
 static inline int __pgtlib_check_shared(struct pgtlib_space *space,
@@ -512,8 +517,8 @@ static inline int pgtlib_check_range(struct pgtlib_space *space,
 				     unsigned long va, unsigned long size)
 {
 	va = pgtlib_untag(va);
-	if (!size || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) ||
-	    va + size < va)
+	/* The last test is true for an empty range, and for one that wraps. */
+	if (!PAGE_ALIGNED(va) || !PAGE_ALIGNED(size) || va + size <= va)
 		return -EINVAL;
 	if (va < space->start || va + size - 1 > space->end - 1)
 		return -ERANGE;
@@ -548,9 +553,8 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 static inline void pgtlib_txn_add_range(struct pgtlib_txn *txn,
 					unsigned long start, unsigned long end)
 {
-	/* Most transactions change one range. */
-	if (!txn->nr_ranges && !txn->flush_all &&
-	    (txn->space->flags & PGTLIB_SPACE_LIVE)) {
+	/* Most transactions change one range. No ranges: no flush_all. */
+	if (!txn->nr_ranges && (txn->space->flags & PGTLIB_SPACE_LIVE)) {
 		txn->ranges[0].start = start;
 		txn->ranges[0].end = end;
 		txn->nr_ranges = 1;

@@ -146,6 +146,7 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 	unsigned int flags;
 /* @stage pages */
 	struct page **page;
+	unsigned long i, nr;
 /* @stage end */
 	pte_t *last;
 	bool flush = false;
@@ -161,22 +162,27 @@ __pgtlib_apply_ptes(struct pgtlib_txn *txn, struct pgtlib_op *op,
 		prot = op->prot;
 /* @stage pages */
 		if (op->pages) {
-			/* An array of pages: PTEs only, and no hint. */
+			/*
+			 * An array of pages: PTEs only, and no hint. One index
+			 * walks both arrays, the PTEs and the pages.
+			 */
 			page = op->pages + ((addr - op->start) >> PAGE_SHIFT);
-			for (; addr != end; addr += PAGE_SIZE, ptep++, page++) {
-				ret = pgtlib_pte_may_map(ptep, flags, &flush);
+			nr = (end - addr) >> PAGE_SHIFT;
+			for (i = 0; i < nr; i++) {
+				ret = pgtlib_pte_may_map(ptep + i, flags, &flush);
 				if (ret)
 					break;
 				/* Only the fast path gets here with NULL pages. */
-				if (unlikely(!*page)) {
+				if (unlikely(!page[i])) {
 					ret = -EINVAL;
 					break;
 				}
 				val = pgtlib_arch_mk_leaf(PGTLIB_LEVEL_PTE,
-							  page_to_pfn(*page),
+							  page_to_pfn(page[i]),
 							  prot);
-				pgtlib_arch_set_pte(ptep, val);
+				pgtlib_arch_set_pte(ptep + i, val);
 			}
+			addr += i << PAGE_SHIFT;
 			goto mapped;
 		}
 /* @stage end */

@@ -299,21 +299,24 @@ static bool pgtlib_cuts_cont(pte_t *ptep, unsigned long addr)
 }
 
 /*
- * An unmap in the kernel space that crosses PMD entries' spans (vunmap()
- * of an area across a 2M boundary, or of a percpu chunk): in each span,
- * clear the huge leaf, which the range must cover whole, or the PTEs, and
- * keep the table, as the kernel space always does. Every span is checked
+ * An unmap in the kernel space, or a protect in any space, that crosses
+ * PMD entries' spans (vunmap() of an area across a 2M boundary, or of a
+ * percpu chunk; set_memory_ro() of such an area). In each span an unmap
+ * clears the huge leaf, which the range must cover whole, or the PTEs, and
+ * keeps the table, as the kernel space always does; a protect changes the
+ * PTEs and leaves a huge leaf to the general path. Every span is checked
  * before any is changed, so that a range the general path must take (a
  * huge leaf or contiguous group cut in part, a level above a PMD that is
  * not a table) is changed by nothing here. Safe without the lock for the
  * reason pgtlib_pmd_fast() is. Returns as pgtlib_pmd_fast().
  */
-static noinline int pgtlib_unmap_spans_fast(struct pgtlib_txn *txn,
-					    struct pgtlib_space *space,
-					    unsigned long start,
-					    unsigned long end)
+static noinline int pgtlib_spans_fast(struct pgtlib_txn *txn,
+				      struct pgtlib_space *space,
+				      enum pgtlib_op_kind kind,
+				      unsigned long start, unsigned long end,
+				      pgprot_t set, pgprot_t clear)
 {
-	/* Only its dirty flag is used, and only without @txn. */
+	/* Only the masks and, without @txn, the dirty flag are used. */
 	struct pgtlib_op op __uninitialized;
 	enum pgtlib_entry_kind ekind;
 	unsigned long addr, next;
@@ -322,6 +325,8 @@ static noinline int pgtlib_unmap_spans_fast(struct pgtlib_txn *txn,
 	pmd_t *pmdp, pmd;
 
 	op.dirty = false;
+	op.set_mask = set;
+	op.clear_mask = clear;
 again:
 	for (addr = start; addr != end; addr = next) {
 		next = pmd_addr_end(addr, end);
@@ -333,7 +338,8 @@ again:
 			break;
 		case PGTLIB_LEAF:
 			if (!apply) {
-				if (next - addr != PMD_SIZE ||
+				if (kind != PGTLIB_OP_UNMAP ||
+				    next - addr != PMD_SIZE ||
 				    pgtlib_arch_pmd_cont(pmd_val(pmd)))
 					return PGTLIB_PMD_FAST_DECLINED;
 				break;
@@ -344,8 +350,8 @@ again:
 		default:
 			ptep = pte_offset_kernel(&pmd, addr);
 			if (apply) {
-				__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_UNMAP,
-						    ptep, addr, next);
+				__pgtlib_apply_ptes(txn, &op, kind, ptep, addr,
+						    next);
 				break;
 			}
 			last = ptep + ((next - addr) >> PAGE_SHIFT) - 1;
@@ -391,31 +397,50 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 	if (kind == PGTLIB_OP_MAP && txn &&
 	    unlikely(pgtlib_txn_pending(txn, op->start, op->end)))
 		return false;
-	/* One PMD entry's span: one huge leaf, or none. */
-	if (op->end - op->start == PMD_SIZE &&
-	    IS_ALIGNED(op->start, PMD_SIZE) && kind != PGTLIB_OP_PROTECT &&
-	    !(kind == PGTLIB_OP_MAP && op->pages)) {
-		r = pgtlib_pmd_fast(txn, op->space, kind, op->start,
-				    kind == PGTLIB_OP_MAP ? op->phys : 0,
-				    kind == PGTLIB_OP_MAP ?
-				    op->prot : __pgprot(0), op->flags);
-		if (r != PGTLIB_PMD_FAST_DECLINED)
-			goto done;
+	/*
+	 * Most ranges lie inside one PMD entry's span and are not all of it:
+	 * one test, and on to the PTEs.
+	 */
+	if (((op->start ^ (op->end - 1)) | (op->end - op->start)) >= PMD_SIZE) {
+		/* One PMD entry's span: one huge leaf, or none. */
+		if (op->end - op->start == PMD_SIZE &&
+		    IS_ALIGNED(op->start, PMD_SIZE) &&
+		    kind != PGTLIB_OP_PROTECT &&
+		    !(kind == PGTLIB_OP_MAP && op->pages)) {
+			r = pgtlib_pmd_fast(txn, op->space, kind, op->start,
+					    kind == PGTLIB_OP_MAP ? op->phys : 0,
+					    kind == PGTLIB_OP_MAP ?
+					    op->prot : __pgprot(0), op->flags);
+			if (r != PGTLIB_PMD_FAST_DECLINED)
+				goto done;
+		}
+		/*
+		 * A kernel space unmap across spans or of a whole PTE table,
+		 * or a protect across spans.
+		 */
+		if ((kind == PGTLIB_OP_UNMAP &&
+		     (op->space->flags & PGTLIB_SPACE_KERNEL)) ||
+		    (kind == PGTLIB_OP_PROTECT &&
+		     (op->start ^ (op->end - 1)) & PMD_MASK)) {
+			r = pgtlib_spans_fast(txn, op->space, kind, op->start,
+					      op->end,
+					      kind == PGTLIB_OP_PROTECT ?
+					      op->set_mask : __pgprot(0),
+					      kind == PGTLIB_OP_PROTECT ?
+					      op->clear_mask : __pgprot(0));
+			if (r != PGTLIB_PMD_FAST_DECLINED)
+				goto done;
+		}
+		/*
+		 * All of one span, where no huge leaf is wanted and no table
+		 * may be freed: a map of base pages, a protect.
+		 */
+		if ((op->start ^ (op->end - 1)) & PMD_MASK ||
+		    kind == PGTLIB_OP_UNMAP ||
+		    (kind == PGTLIB_OP_MAP &&
+		     !(op->flags & PGTLIB_MAP_BASE_PAGES)))
+			return false;
 	}
-	/* A kernel space unmap across spans, or of a whole PTE table. */
-	if (kind == PGTLIB_OP_UNMAP &&
-	    (op->space->flags & PGTLIB_SPACE_KERNEL) &&
-	    ((op->start ^ (op->end - 1)) & PMD_MASK ||
-	     op->end - op->start >= PMD_SIZE)) {
-		r = pgtlib_unmap_spans_fast(txn, op->space, op->start,
-					    op->end);
-		if (r != PGTLIB_PMD_FAST_DECLINED)
-			goto done;
-	}
-	/* Inside one PMD entry's span, and not all of it. */
-	if ((op->start ^ (op->end - 1)) & PMD_MASK ||
-	    op->end - op->start >= PMD_SIZE)
-		return false;
 	ptep = pgtlib_pte_lookup(op->space, op->start);
 	if (!ptep)
 		return false;
