@@ -1001,12 +1001,14 @@ noinline int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
 	return pgtlib_op_slow(&op);
 }
 
-noinline int pgtlib_unmap_slow(struct pgtlib_txn *txn, unsigned long va,
+/* An operation with nothing but its kind and range: unmap, collapse. */
+noinline int pgtlib_range_slow(struct pgtlib_txn *txn,
+			       enum pgtlib_op_kind kind, unsigned long va,
 			       unsigned long size)
 {
 	struct pgtlib_op op __uninitialized;
 
-	pgtlib_op_init(&op, txn, PGTLIB_OP_UNMAP, va, size);
+	pgtlib_op_init(&op, txn, kind, va, size);
 	return pgtlib_op_slow(&op);
 }
 
@@ -1029,7 +1031,7 @@ noinline int pgtlib_noflush_slow(struct pgtlib_space *space,
 	if (kind == PGTLIB_OP_MAP)
 		ret = pgtlib_map_slow(&txn, va, size, phys, pages, prot, flags);
 	else
-		ret = pgtlib_unmap_slow(&txn, va, size);
+		ret = pgtlib_range_slow(&txn, PGTLIB_OP_UNMAP, va, size);
 	pgtlib_txn_commit_deferred(&txn, range);
 	return ret;
 }
@@ -1045,17 +1047,6 @@ noinline int pgtlib_protect_slow(struct pgtlib_txn *txn,
 	pgtlib_op_init(&op, txn, PGTLIB_OP_PROTECT, va, size);
 	op.set_mask = set;
 	op.clear_mask = clear;
-	return pgtlib_op_slow(&op);
-}
-/* @stage end */
-/* @stage collapse */
-
-noinline int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
-				  unsigned long size)
-{
-	struct pgtlib_op op __uninitialized;
-
-	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
 	return pgtlib_op_slow(&op);
 }
 /* @stage end */

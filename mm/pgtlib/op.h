@@ -310,15 +310,11 @@ static inline void pgtlib_take_back_uncount(struct pgtlib_txn *txn,
 int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size, phys_addr_t phys, struct page **pages,
 		    pgprot_t prot, unsigned int flags);
-int pgtlib_unmap_slow(struct pgtlib_txn *txn, unsigned long va,
-		      unsigned long size);
+int pgtlib_range_slow(struct pgtlib_txn *txn, enum pgtlib_op_kind kind,
+		      unsigned long va, unsigned long size);
 /* @stage protect */
 int pgtlib_protect_slow(struct pgtlib_txn *txn, unsigned long va,
 			unsigned long size, pgprot_t set, pgprot_t clear);
-/* @stage end */
-/* @stage collapse */
-int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
-			 unsigned long size);
 /* @stage end */
 /* @stage noflush */
 int pgtlib_noflush_slow(struct pgtlib_space *space, enum pgtlib_op_kind kind,

@@ -159,61 +159,70 @@ static noinline int pgtlib_ptes_take_back(struct pgtlib_txn *txn, pte_t *ptep,
 }
 
 /*
- * The PMD entry for @addr if every level above it is a table, else NULL;
- * *@pmd is its value, read once. The kernel's typed helpers fold levels
- * themselves, so this is one short descent with no per-level dispatch;
- * each entry is read once, as GUP-fast does.
+ * Whether every level above @addr's PMD entry is a table; if so *@pmdp is
+ * the entry and *@pmd its value, read once. The kernel's typed helpers
+ * fold levels themselves, so this is one short descent with no per-level
+ * dispatch; each entry is read once, as GUP-fast does. (The answer is a
+ * bool, not a pointer that may be NULL: the kernel builds with NULL
+ * checks kept, and would test a computed pointer again.)
  */
-static __always_inline pmd_t *pgtlib_pmd_lookup(struct pgtlib_space *space,
-						unsigned long addr,
-						pmd_t *pmd)
+static __always_inline bool pgtlib_pmd_lookup(struct pgtlib_space *space,
+					      unsigned long addr,
+					      pmd_t **pmdp, pmd_t *pmd)
 {
-	pgd_t *pgdp = pgd_offset_pgd(space->pgd, addr), pgd;
+	pgd_t *pgdp = pgd_offset_pgd(space->pgd, addr);
 	p4d_t *p4dp, p4d;
 	pud_t *pudp, pud;
-	pmd_t *pmdp;
 
-	pgd = pgdp_get(pgdp);
+#ifdef __PAGETABLE_P4D_FOLDED
+	/* The PGD entry is the P4D entry: read it once, as that. */
+	p4dp = p4d_offset(pgdp, addr);
+#else
+	pgd_t pgd = pgdp_get(pgdp);
+
 	if (pgd_none(pgd))
-		return NULL;
+		return false;
 	p4dp = p4d_offset_lockless(pgdp, pgd, addr);
+#endif
 	p4d = p4dp_get(p4dp);
 	if (p4d_none(p4d) || p4d_leaf(p4d))
-		return NULL;
+		return false;
 	pudp = pud_offset_lockless(p4dp, p4d, addr);
 	pud = pudp_get(pudp);
 	if (pud_none(pud) || pud_leaf(pud))
-		return NULL;
-	pmdp = pmd_offset_lockless(pudp, pud, addr);
-	*pmd = pmdp_get(pmdp);
-	return pmdp;
+		return false;
+	*pmdp = pmd_offset_lockless(pudp, pud, addr);
+	*pmd = pmdp_get(*pmdp);
+	return true;
 }
 
-/* The PTE for @addr if every level above it is a table, else NULL. */
-static __always_inline pte_t *pgtlib_pte_lookup(struct pgtlib_space *space,
-						unsigned long addr)
+/* Whether every level above @addr's PTE is a table; *@ptep is the PTE. */
+static __always_inline bool pgtlib_pte_lookup(struct pgtlib_space *space,
+					      unsigned long addr,
+					      pte_t **ptep)
 {
-	pmd_t pmd;
+	pmd_t *pmdp, pmd;
 
-	if (!pgtlib_pmd_lookup(space, addr, &pmd) || pmd_none(pmd) ||
+	if (!pgtlib_pmd_lookup(space, addr, &pmdp, &pmd) || pmd_none(pmd) ||
 	    pmd_leaf(pmd))
-		return NULL;
-	return pte_offset_kernel(&pmd, addr);
+		return false;
+	*ptep = pte_offset_kernel(&pmd, addr);
+	return true;
 }
 
 /*
  * The PMD entry for @addr, as pgtlib_pmd_lookup() finds it, and its kind;
- * NULL where a level above is not a table.
+ * false where a level above is not a table.
  */
-static __always_inline pmd_t *pgtlib_pmd_entry(struct pgtlib_space *space,
-					       unsigned long addr, pmd_t *pmd,
-					       enum pgtlib_entry_kind *kind)
+static __always_inline bool pgtlib_pmd_entry(struct pgtlib_space *space,
+					     unsigned long addr, pmd_t **pmdp,
+					     pmd_t *pmd,
+					     enum pgtlib_entry_kind *kind)
 {
-	pmd_t *pmdp = pgtlib_pmd_lookup(space, addr, pmd);
-
-	if (pmdp)
-		*kind = pgtlib_entry_kind(PGTLIB_LEVEL_PMD, pmd_val(*pmd));
-	return pmdp;
+	if (!pgtlib_pmd_lookup(space, addr, pmdp, pmd))
+		return false;
+	*kind = pgtlib_entry_kind(PGTLIB_LEVEL_PMD, pmd_val(*pmd));
+	return true;
 }
 
 /*
@@ -257,8 +266,7 @@ static __always_inline int pgtlib_pmd_fast(struct pgtlib_txn *txn,
 	/* A new PMD entry that the architecture must copy elsewhere. */
 	if (ARCH_PAGE_TABLE_SYNC_MASK & PGTBL_PMD_MODIFIED)
 		return PGTLIB_PMD_FAST_DECLINED;
-	pmdp = pgtlib_pmd_entry(space, addr, &pmd, &ekind);
-	if (!pmdp)
+	if (!pgtlib_pmd_entry(space, addr, &pmdp, &pmd, &ekind))
 		return PGTLIB_PMD_FAST_DECLINED;
 
 	switch (ekind) {
@@ -330,8 +338,7 @@ static noinline int pgtlib_spans_fast(struct pgtlib_txn *txn,
 again:
 	for (addr = start; addr != end; addr = next) {
 		next = pmd_addr_end(addr, end);
-		pmdp = pgtlib_pmd_entry(space, addr, &pmd, &ekind);
-		if (!pmdp)
+		if (!pgtlib_pmd_entry(space, addr, &pmdp, &pmd, &ekind))
 			return PGTLIB_PMD_FAST_DECLINED;
 		switch (ekind) {
 		case PGTLIB_HOLE:
@@ -441,8 +448,7 @@ static __always_inline bool pgtlib_op_fast(struct pgtlib_op *op,
 		     !(op->flags & PGTLIB_MAP_BASE_PAGES)))
 			return false;
 	}
-	ptep = pgtlib_pte_lookup(op->space, op->start);
-	if (!ptep)
+	if (!pgtlib_pte_lookup(op->space, op->start, &ptep))
 		return false;
 	/* A contiguous group the range cuts must be unfolded first. */
 	if (PGTLIB_ARCH_CONT_PTES > 1 &&
@@ -824,7 +830,7 @@ noinline int pgtlib_unmap(struct pgtlib_txn *txn, unsigned long va,
 	if (pgtlib_op_fast(&op, PGTLIB_OP_UNMAP, &ret))
 		return ret;
 /* @stage end */
-	return pgtlib_unmap_slow(txn, va, size);
+	return pgtlib_range_slow(txn, PGTLIB_OP_UNMAP, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_unmap);
 
@@ -1288,7 +1294,7 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
-	return pgtlib_collapse_slow(txn, va, size);
+	return pgtlib_range_slow(txn, PGTLIB_OP_COLLAPSE, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 /* @stage end */
