@@ -44,10 +44,10 @@
  * or interrupts disabled, but not in hard interrupt context. On x86,
  * invalidating a live space interrupts the other CPUs, and the general
  * path may do so under the space's lock: with interrupts disabled, only
- * an operation the fast path finishes (one that needs no new table and
- * splits nothing, in the tables that exist) runs on a live space, any
- * other fails with -EAGAIN, changing nothing; and pgtlib_txn_commit() of
- * a live space needs interrupts enabled.
+ * an operation the lockless fast path finishes (see "Transactions" in
+ * Documentation/mm/pgtlib.rst) runs on a live space, any other fails with
+ * -EAGAIN, changing nothing; and pgtlib_txn_commit() of a live space
+ * needs interrupts enabled.
  *
  * Table pages: those of a private space are freed after the transaction's
  * invalidation. In init_mm, which the kernel's own walkers read without

@@ -2110,23 +2110,26 @@ static void pgtlib_test_kernel_map_pages(struct kunit *test)
 }
 
 /*
- * The fast path over more than one table's worth of a range: a map of 512
- * pages that fills one existing PTE table (and, over a taken entry, fails
- * and takes back all it wrote), and a protect across two PTE tables, run
- * with interrupts disabled, where x86 refuses whatever needs the general
- * path. A protect across a huge leaf still goes through, the general way.
+ * The lockless fast path over more than part of one table, with
+ * interrupts disabled, where x86 refuses whatever the fast path does not
+ * finish: a map of 512 pages that fills one existing PTE table (and, over
+ * a taken entry, fails and takes back all it wrote), a protect of that
+ * whole table, and a protect across two PTE tables, which another CPU
+ * then sees. A protect across a huge leaf between two tables is the
+ * general path's: refused on x86 before any span changed, done on arm64.
  */
 static void pgtlib_test_kernel_whole_tables(struct kunit *test)
 {
 	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	struct pt_live *l = pt_live_area(test);
-	unsigned long va = l->va + SZ_2M, flags;
+	unsigned long va = l->va + PMD_SIZE, flags;
+	unsigned int i, n = PMD_SIZE / PAGE_SIZE;
 	struct page **pages, *huge, *other;
+	struct pgtlib_range range;
 	struct pgtlib_stats st;
 	struct pgtlib_txn txn;
-	unsigned int i, n = PTRS_PER_PTE;
-	u8 byte = 0x3c;
-	int ret;
+	int ret, cpu;
+	u8 byte;
 
 	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
@@ -2138,27 +2141,47 @@ static void pgtlib_test_kernel_whole_tables(struct kunit *test)
 
 	/* Install the PTE tables of both spans, then empty them. */
 	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, 1, PT_RW, 0, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M, pages, 1, PT_RW, 0,
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + PMD_SIZE, pages, 1, PT_RW, 0,
 					    NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_4M, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, 2 * PMD_SIZE, NULL), 0);
 
 	/* A whole table's worth over a taken last entry: nothing is left. */
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M - PAGE_SIZE, &other, 1,
-					    PT_RO, 0, NULL), 0);
-	KUNIT_EXPECT_EQ(test, pt_kmap_pages(va, pages, n, PT_RW, 0, &st),
-			-EEXIST);
-	KUNIT_EXPECT_EQ(test, st.pages_mapped, 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + PMD_SIZE - PAGE_SIZE, &other,
+					    1, PT_RO, 0, NULL), 0);
+	local_irq_save(flags);
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_map_pages(&txn, va, pages, n, PT_RW, 0);
+	local_irq_restore(flags);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, 0);
 	for (i = 0; i < n - 1; i += 37)
 		PT_EXPECT_HOLE(test, kernel, va + i * PAGE_SIZE);
 	PT_EXPECT_HOLE(test, kernel, va + (n - 2) * PAGE_SIZE);
-	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - PAGE_SIZE,
+	PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE - PAGE_SIZE,
 		       page_to_phys(other), PT_RO, PGTLIB_LEVEL_PTE);
-	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_2M, NULL), 0);
+	/* The _noflush form hands back what it wrote and took back. */
+	ret = pgtlib_map_pages_prot_noflush(kernel, va, pages, n, PAGE_KERNEL,
+					    0, &range);
+	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
+	KUNIT_EXPECT_EQ(test, range.start, va);
+	KUNIT_EXPECT_EQ(test, range.end, va + PMD_SIZE - PAGE_SIZE);
+	flush_tlb_kernel_range(range.start, range.end);
+	PT_EXPECT_HOLE(test, kernel, va);
+	PT_EXPECT_HOLE(test, kernel, va + (n - 2) * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va + PMD_SIZE - PAGE_SIZE,
+				       PAGE_SIZE, NULL), 0);
 
 	/* Into the empty table: every PTE, and memory through each. */
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va, pages, n, PT_RW, 0, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.pages_mapped, n);
-	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	local_irq_save(flags);
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_map_pages(&txn, va, pages, n, PT_RW, 0);
+	local_irq_restore(flags);
+	pgtlib_txn_commit(&txn);
+	/* Memory is written through it next. */
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_mapped, n);
+	KUNIT_EXPECT_EQ(test, txn.stats.tables_allocated, 0);
 	for (i = 0; i < n; i++)
 		PT_EXPECT_LEAF(test, kernel, va + i * PAGE_SIZE,
 			       page_to_phys(pages[i]), PT_RW, PGTLIB_LEVEL_PTE);
@@ -2170,64 +2193,109 @@ static void pgtlib_test_kernel_whole_tables(struct kunit *test)
 				0xc0 + i);
 	}
 
-	/* Across the two tables, with interrupts disabled. */
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M, pages, 2, PT_RW, 0,
-					    NULL), 0);
+	/* The whole table read-only, and back. */
 	local_irq_save(flags);
 	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
-	ret = pgtlib_protect(&txn, va + SZ_2M - 2 * PAGE_SIZE, 4 * PAGE_SIZE,
-			     0, PGTLIB_PROT_WRITE);
+	ret = pgtlib_protect(&txn, va, PMD_SIZE, 0, PGTLIB_PROT_WRITE);
+	local_irq_restore(flags);
+	pgtlib_txn_commit(&txn);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, txn.stats.pages_protected, n);
+	PT_EXPECT_LEAF(test, kernel, va + 100 * PAGE_SIZE,
+		       page_to_phys(pages[0]), PT_RO, PGTLIB_LEVEL_PTE);
+	byte = 0x3c;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+			-EFAULT);
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va, PMD_SIZE,
+					 PGTLIB_PROT_WRITE, PGTLIB_PROT_EXEC,
+					 NULL), 0);
+
+	/* Across the two tables, seen by another CPU that used them. */
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + PMD_SIZE, pages, 2, PT_RW, 0,
+					    NULL), 0);
+	migrate_disable();
+	cpu = -1;
+	if (num_online_cpus() > 1) {
+		cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+		byte = 0x5a;
+		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + PMD_SIZE, &byte,
+						true), 0);
+		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + PMD_SIZE - PAGE_SIZE,
+						&byte, true), 0);
+	}
+	local_irq_save(flags);
+	pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+	ret = pgtlib_protect(&txn, va + PMD_SIZE - 2 * PAGE_SIZE,
+			     4 * PAGE_SIZE, 0, PGTLIB_PROT_WRITE);
 	local_irq_restore(flags);
 	pgtlib_txn_commit(&txn);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, txn.stats.pages_protected, 4);
 	KUNIT_EXPECT_EQ(test, txn.stats.leaves_split, 0);
+	if (cpu >= 0) {
+		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + PMD_SIZE, &byte,
+						true), -EFAULT);
+		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + PMD_SIZE - PAGE_SIZE,
+						&byte, true), -EFAULT);
+	}
+	migrate_enable();
 	for (i = 0; i < 4; i++) {
-		unsigned long a = va + SZ_2M - 2 * PAGE_SIZE + i * PAGE_SIZE;
+		unsigned long a = va + PMD_SIZE - 2 * PAGE_SIZE + i * PAGE_SIZE;
 
-		PT_EXPECT_LEAF(test, kernel, a, page_to_phys(pages[(a - va) /
-							PAGE_SIZE % 4]),
+		PT_EXPECT_LEAF(test, kernel, a,
+			       page_to_phys(pages[(a - va) / PAGE_SIZE % 4]),
 			       PT_RO, PGTLIB_LEVEL_PTE);
 		KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault((void *)a, &byte,
 							     1), -EFAULT);
 	}
-	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - 3 * PAGE_SIZE,
+	PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE - 3 * PAGE_SIZE,
 		       page_to_phys(pages[(n - 3) % 4]), PT_RW,
 		       PGTLIB_LEVEL_PTE);
-	if (num_online_cpus() > 1) {
-		int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
 
-		KUNIT_EXPECT_EQ(test, pt_remote(cpu, va + SZ_2M, &byte, true),
-				-EFAULT);
-	}
-
-	/* A huge leaf between two tables: the general path protects it. */
-	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, SZ_4M, NULL), 0);
+	/* A huge leaf between two tables: the general path's. */
+	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, 2 * PMD_SIZE, NULL), 0);
 	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
 	KUNIT_ASSERT_NOT_NULL(test, huge);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
 							huge), 0);
-	va += SZ_4M;
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_2M - PAGE_SIZE, pages, 1,
+	va += 2 * PMD_SIZE;
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + PMD_SIZE - PAGE_SIZE, pages, 1,
 					    PT_RW, 0, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_kmap(va + SZ_2M, page_to_phys(huge), SZ_2M,
-				      PT_RW, NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + SZ_4M, pages, 1, PT_RW, 0,
-					    NULL), 0);
-	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va + SZ_2M - PAGE_SIZE,
-					 SZ_2M + 2 * PAGE_SIZE, 0,
+	KUNIT_ASSERT_EQ(test, pt_kmap(va + PMD_SIZE, page_to_phys(huge),
+				      PMD_SIZE, PT_RW, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + 2 * PMD_SIZE, pages, 1, PT_RW,
+					    0, NULL), 0);
+	if (PGTLIB_ARCH_FLUSH_IPI) {
+		/* Refused before any span changed: the first PTE too. */
+		local_irq_save(flags);
+		pgtlib_txn_begin(&txn, kernel, PGTLIB_TXN_NOALLOC);
+		ret = pgtlib_protect(&txn, va + PMD_SIZE - PAGE_SIZE,
+				     PMD_SIZE + 2 * PAGE_SIZE, 0,
+				     PGTLIB_PROT_WRITE);
+		local_irq_restore(flags);
+		pgtlib_txn_commit(&txn);
+		KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+		KUNIT_EXPECT_EQ(test, txn.stats.pages_protected, 0);
+		PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE - PAGE_SIZE,
+			       page_to_phys(pages[0]), PT_RW, PGTLIB_LEVEL_PTE);
+		PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE, page_to_phys(huge),
+			       PT_RW, PGTLIB_LEVEL_PMD);
+	}
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, va + PMD_SIZE - PAGE_SIZE,
+					 PMD_SIZE + 2 * PAGE_SIZE, 0,
 					 PGTLIB_PROT_WRITE, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
-	PT_EXPECT_LEAF(test, kernel, va + SZ_2M - PAGE_SIZE,
+	PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE - PAGE_SIZE,
 		       page_to_phys(pages[0]), PT_RO, PGTLIB_LEVEL_PTE);
-	PT_EXPECT_LEAF(test, kernel, va + SZ_2M, page_to_phys(huge), PT_RO,
+	PT_EXPECT_LEAF(test, kernel, va + PMD_SIZE, page_to_phys(huge), PT_RO,
 		       PGTLIB_LEVEL_PMD);
-	PT_EXPECT_LEAF(test, kernel, va + SZ_4M, page_to_phys(pages[0]), PT_RO,
-		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, kernel, va + 2 * PMD_SIZE, page_to_phys(pages[0]),
+		       PT_RO, PGTLIB_LEVEL_PTE);
 	KUNIT_EXPECT_EQ(test,
-			copy_to_kernel_nofault((void *)(va + SZ_2M + SZ_1M),
+			copy_to_kernel_nofault((void *)(va + PMD_SIZE +
+							PMD_SIZE / 2),
 					       &byte, 1), -EFAULT);
-	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, 3 * SZ_2M, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, 3 * PMD_SIZE, NULL), 0);
 	pt_live_done(test, l);
 }
 

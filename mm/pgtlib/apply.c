@@ -1001,7 +1001,7 @@ noinline int pgtlib_map_slow(struct pgtlib_txn *txn, unsigned long va,
 	return pgtlib_op_slow(&op);
 }
 
-/* An operation with nothing but its kind and range: unmap, collapse. */
+/* An operation that is nothing but its kind and its range. */
 noinline int pgtlib_range_slow(struct pgtlib_txn *txn,
 			       enum pgtlib_op_kind kind, unsigned long va,
 			       unsigned long size)

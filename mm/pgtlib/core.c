@@ -415,7 +415,6 @@ void pgtlib_tables_drain(void)
  */
 void __init pgtlib_kernel_space_init(void)
 {
-	BUILD_BUG_ON(PTRS_PER_PGD > PGTLIB_MAX_PGDS);
 	WARN_ON_ONCE(__pgtlib_kernel_space.pgd != init_mm.pgd);
 	__pgtlib_kernel_space.start = PAGE_OFFSET;
 }
@@ -613,6 +612,10 @@ void __pgtlib_txn_add_range(struct pgtlib_txn *txn, unsigned long start,
 	struct pgtlib_range *r = txn->ranges;
 	unsigned int i, j;
 
+	/*
+	 * Once overflowed, @nr_ranges stays at its maximum (no merging below
+	 * lowers it): commit and the inline add test @nr_ranges alone.
+	 */
 	if (txn->flush_all || !(txn->space->flags & PGTLIB_SPACE_LIVE))
 		return;
 

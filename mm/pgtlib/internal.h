@@ -19,12 +19,6 @@
 #include <linux/pgtable.h>
 #include <asm/pgtlib.h>
 
-/*
- * The PGD entries a space shares with init_mm. pgtlib never edits below
- * them from that space: they belong to the kernel's page table.
- */
-#define PGTLIB_MAX_PGDS		512
-
 /**
  * struct pgtlib_reservation - what pgtlib_reserve() keeps for one range
  * @list: in the space's @reservations
@@ -70,7 +64,7 @@ struct pgtlib_space {
 	unsigned long nr_reserved;
 	struct list_head reservations;
 	atomic_long_t nr_tables;
-	DECLARE_BITMAP(shared, PGTLIB_MAX_PGDS);
+	DECLARE_BITMAP(shared, PTRS_PER_PGD);
 };
 
 #define PGTLIB_SPACE_KERNEL	BIT(8)	/* init_mm's page table */

@@ -187,11 +187,23 @@ static __always_inline bool pgtlib_pmd_lookup(struct pgtlib_space *space,
 	p4d = p4dp_get(p4dp);
 	if (p4d_none(p4d) || p4d_leaf(p4d))
 		return false;
+	/*
+	 * Below a level folded at build time, the generic lockless step would
+	 * point into the copy just read: take the entry's own address.
+	 */
+#ifdef __PAGETABLE_PUD_FOLDED
+	pudp = pud_offset(p4dp, addr);
+#else
 	pudp = pud_offset_lockless(p4dp, p4d, addr);
+#endif
 	pud = pudp_get(pudp);
 	if (pud_none(pud) || pud_leaf(pud))
 		return false;
+#ifdef __PAGETABLE_PMD_FOLDED
+	*pmdp = pmd_offset(pudp, addr);
+#else
 	*pmdp = pmd_offset_lockless(pudp, pud, addr);
+#endif
 	*pmd = pmdp_get(*pmdp);
 	return true;
 }
@@ -309,7 +321,7 @@ static bool pgtlib_cuts_cont(pte_t *ptep, unsigned long addr)
 /*
  * An unmap in the kernel space, or a protect in any space, that crosses
  * PMD entries' spans (vunmap() of an area across a 2M boundary, or of a
- * percpu chunk; set_memory_ro() of such an area). In each span an unmap
+ * percpu chunk; pgtlib_protect() of such an area). In each span an unmap
  * clears the huge leaf, which the range must cover whole, or the PTEs, and
  * keeps the table, as the kernel space always does; a protect changes the
  * PTEs and leaves a huge leaf to the general path. Every span is checked
@@ -351,14 +363,22 @@ again:
 					return PGTLIB_PMD_FAST_DECLINED;
 				break;
 			}
-			if (pgtlib_pmd_leaf_clear(txn, pmdp, addr))
+			/* Only an unmap passed a leaf; it was the caller's. */
+			if (kind == PGTLIB_OP_UNMAP &&
+			    pgtlib_pmd_leaf_clear(txn, pmdp, addr))
 				op.dirty = true;
 			break;
 		default:
 			ptep = pte_offset_kernel(&pmd, addr);
+			/* Each kind a constant: its own loop, inlined. */
+			if (apply && kind == PGTLIB_OP_UNMAP) {
+				__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_UNMAP,
+						    ptep, addr, next);
+				break;
+			}
 			if (apply) {
-				__pgtlib_apply_ptes(txn, &op, kind, ptep, addr,
-						    next);
+				__pgtlib_apply_ptes(txn, &op, PGTLIB_OP_PROTECT,
+						    ptep, addr, next);
 				break;
 			}
 			last = ptep + ((next - addr) >> PAGE_SHIFT) - 1;
@@ -636,8 +656,12 @@ static __always_inline int __pgtlib_map(struct pgtlib_txn *txn,
  *	leaf larger than a PMD (vmalloc's max_page_shift)
  *
  * Uses the largest leaves that the alignment of @va and @phys and the CPU
- * allow, and on arm64 the contiguous bit for aligned groups of PTEs that
- * map into holes. Fails without changing any translation.
+ * allow.
+/* @stage cont */
+ * On arm64, aligned groups of PTEs that map into holes get the contiguous
+ * bit.
+/* @stage end */
+ * Fails without changing any translation.
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0; -EINVAL for misaligned or empty or wrapping arguments, bad
