@@ -347,6 +347,9 @@ int pgtlib_change_ptes_noflush(struct pgtlib_space *space, unsigned long va,
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size);
 /* @stage end */
+/* @stage split-op */
+int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size);
+/* @stage end */
 
 int pgtlib_query(struct pgtlib_space *space, unsigned long va,
 		 struct pgtlib_leaf *leaf);

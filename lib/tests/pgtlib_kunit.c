@@ -27,6 +27,9 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
+/* @stage cpa-kunit */
+#include <linux/set_memory.h>
+/* @stage end */
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -192,6 +195,17 @@ static int pt_collapse(struct pgtlib_space *s, unsigned long va,
 	pgtlib_txn_begin(&txn, s, 0);
 	return pt_end_txn(&txn, pgtlib_collapse(&txn, va, size), st);
 }
+/* @stage split-op */
+
+static int pt_split(struct pgtlib_space *s, unsigned long va,
+		    unsigned long size, struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_split(&txn, va, size), st);
+}
+/* @stage end */
 /* @stage end */
 
 /*
@@ -1063,6 +1077,91 @@ static void pgtlib_test_protect_split_two(struct kunit *test)
 	PT_EXPECT_LEAF(test, s, va + SZ_4M + PAGE_SIZE,
 		       PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW, PGTLIB_LEVEL_PTE);
 }
+
+/* @stage split-op */
+
+/*
+ * pgtlib_split() makes the ends of its range leaf boundaries, one level
+ * at a time when the range is one child of the leaf, and changes no
+ * translation: collapse puts the leaf back as it was.
+ */
+static void pgtlib_test_split(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, page = va + SZ_4M + PAGE_SIZE;
+	unsigned int level = pt_1g_level(), i;
+	unsigned int pud = level == PGTLIB_LEVEL_PUD;
+	unsigned long tables;
+	struct pgtlib_stats st;
+	struct pt_walk *w;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_1G, PT_RW, 0, NULL), 0);
+	tables = pgtlib_space_nr_tables(s);
+
+	/* the ends are leaf boundaries already */
+	KUNIT_EXPECT_EQ(test, pt_split(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + SZ_2M, PT_RW, level);
+
+	/* one child of the 1G leaf: 2M leaves, none split further */
+	KUNIT_EXPECT_EQ(test, pt_split(s, va, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, pud);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + pud);
+	w = pt_walk(test, s, va, va + SZ_1G);
+	KUNIT_ASSERT_EQ(test, w->n, PTRS_PER_PMD);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		KUNIT_EXPECT_EQ(test, w->v[i].level, PGTLIB_LEVEL_PMD);
+		KUNIT_EXPECT_EQ(test, (u64)w->v[i].phys,
+				(u64)(PT_PHYS + i * SZ_2M));
+		KUNIT_EXPECT_EQ(test, w->v[i].prot, PT_RW);
+	}
+
+	/* one page: only the 2M leaf that holds it */
+	KUNIT_EXPECT_EQ(test, pt_split(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 1);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + pud + 1);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS + SZ_4M, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, page, PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M + SZ_2M - PAGE_SIZE,
+		       PT_PHYS + SZ_4M + SZ_2M - PAGE_SIZE, PT_RW,
+		       PGTLIB_LEVEL_PTE);
+	PT_EXPECT_LEAF(test, s, va + SZ_2M, PT_PHYS + SZ_2M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+	PT_EXPECT_LEAF(test, s, va + SZ_4M + SZ_2M, PT_PHYS + SZ_4M + SZ_2M,
+		       PT_RW, PGTLIB_LEVEL_PMD);
+
+	/* PTEs and holes have nothing to split */
+	KUNIT_EXPECT_EQ(test, pt_split(s, page, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, pt_split(s, va + SZ_1G + PAGE_SIZE, PAGE_SIZE,
+				       &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	KUNIT_EXPECT_EQ(test, st.tables_allocated, 0);
+	PT_EXPECT_HOLE(test, s, va + SZ_1G + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables + pud + 1);
+
+	/* bad ranges change nothing */
+	KUNIT_EXPECT_EQ(test, pt_split(s, page + 8, PAGE_SIZE, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_split(s, page, 0, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_split(s, va + SZ_8M + PAGE_SIZE, SZ_1M + 8,
+				       NULL), -EINVAL);
+	PT_EXPECT_LEAF(test, s, va + SZ_8M, PT_PHYS + SZ_8M, PT_RW,
+		       PGTLIB_LEVEL_PMD);
+
+	/* no translation changed: collapse gives the 1G leaf back */
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_1G, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 1 + pud);
+	PT_EXPECT_LEAF(test, s, page, PT_PHYS + SZ_4M + PAGE_SIZE, PT_RW,
+		       level);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
+}
+/* @stage end */
 
 /* A live space flushes once per transaction; map into holes never. */
 static void pgtlib_test_live_flushes(struct kunit *test)
@@ -3240,6 +3339,13 @@ static int pt_op_replace_page(struct pgtlib_txn *txn, unsigned long va)
 	return pgtlib_map(txn, va, 2 * PT_PHYS, PAGE_SIZE, PT_RO,
 			  PGTLIB_MAP_REPLACE);
 }
+/* @stage split-op */
+
+static int pt_op_split_page(struct pgtlib_txn *txn, unsigned long va)
+{
+	return pgtlib_split(txn, va, PAGE_SIZE);
+}
+/* @stage end */
 
 static const struct pt_fail_case pt_fail_cases[] = {
 	{ "map_page_empty", SZ_1G + SZ_2M, NULL, pt_op_map_page },
@@ -3253,6 +3359,10 @@ static const struct pt_fail_case pt_fail_cases[] = {
 	{ "unmap_page_in_2m", SZ_1G + SZ_1M, pt_setup_2m, pt_op_unmap_page },
 	{ "replace_page_in_1g", SZ_1G + SZ_8M + PAGE_SIZE, pt_setup_1g,
 	  pt_op_replace_page },
+/* @stage split-op */
+	{ "split_page_in_1g", SZ_1G + SZ_4M + PAGE_SIZE, pt_setup_1g,
+	  pt_op_split_page },
+/* @stage end */
 };
 
 static void pt_fail_case_desc(const struct pt_fail_case *c, char *desc)
@@ -4266,6 +4376,9 @@ static struct kunit_case pgtlib_private_cases[] = {
 	KUNIT_CASE(pgtlib_test_protect_split_pmd),
 	KUNIT_CASE(pgtlib_test_protect_split_pud),
 	KUNIT_CASE(pgtlib_test_protect_split_two),
+/* @stage split-op */
+	KUNIT_CASE(pgtlib_test_split),
+/* @stage end */
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_cont_unfold),
 #endif
@@ -4587,6 +4700,196 @@ static void pgtlib_test_kernel_change_ptes_cont(struct kunit *test)
 }
 #endif
 /* @stage end */
+/* @stage split-op */
+
+/*
+ * pgtlib_split() of a live 2M leaf in init_mm: the memory reads the same
+ * through the new PTEs on this CPU and on another that used the leaf, and
+ * a PTE then changes alone, on both CPUs.
+ */
+static void pgtlib_test_kernel_split(struct kunit *test)
+{
+	struct pgtlib_space *kernel = pgtlib_kernel_space();
+	struct pt_live *l = pt_live_area(test);
+	unsigned long va = l->va + 5 * PMD_SIZE, ro = va + 3 * PAGE_SIZE;
+	unsigned int flushes = PGTLIB_ARCH_FLUSH_AFTER_SPLIT ||
+			       PGTLIB_ARCH_NEEDS_BBM;
+	struct pgtlib_stats st;
+	struct page *page;
+	unsigned int i;
+	u8 *direct, byte;
+	int other;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	page = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							page), 0);
+	direct = page_address(page);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		direct[i * PAGE_SIZE] = i;
+	KUNIT_ASSERT_EQ(test, pt_kmap(va, page_to_phys(page), PMD_SIZE, PT_RW,
+				      NULL), 0);
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	KUNIT_EXPECT_EQ(test, pt_remote(other, ro, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 3);
+
+	KUNIT_EXPECT_EQ(test, pt_split(kernel, va, PAGE_SIZE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, flushes);
+	KUNIT_EXPECT_EQ(test, st.pages_protected, 0);
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		PT_EXPECT_LEAF(test, kernel, va + i * PAGE_SIZE,
+			       page_to_phys(page) + i * PAGE_SIZE, PT_RW,
+			       PGTLIB_LEVEL_PTE);
+		KUNIT_EXPECT_EQ(test, pt_peek(va + i * PAGE_SIZE, &byte), 0);
+		KUNIT_EXPECT_EQ(test, byte, (u8)i);
+	}
+	KUNIT_EXPECT_EQ(test, pt_remote(other, ro, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 3);
+
+	/* one PTE read-only: the other CPU's writes fault there only */
+	KUNIT_ASSERT_EQ(test, pt_protect(kernel, ro, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_split, 0);
+	byte = 0x99;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, ro, &byte, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, ro + PAGE_SIZE, &byte, true),
+			0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, direct[3 * PAGE_SIZE], 3);
+	KUNIT_EXPECT_EQ(test, direct[4 * PAGE_SIZE], 0x99);
+
+	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
+	pt_live_done(test, l);
+}
+/* @stage end */
+/* @stage cpa-kunit */
+#ifdef CONFIG_X86
+
+/* A zeroed 2M block whose direct map is one large page, or a skip. */
+static u8 *pt_cpa_block(struct kunit *test, unsigned int *level)
+{
+	struct page *page;
+	u8 *addr;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							page), 0);
+	addr = page_address(page);
+	KUNIT_ASSERT_NOT_NULL(test, lookup_address((unsigned long)addr,
+						   level));
+	if (*level == PG_LEVEL_4K)
+		kunit_skip(test, "the direct map is split there already");
+	return addr;
+}
+
+/*
+ * The direct map of @addr's 2M block as the kernel's lookup_address()
+ * reads it: 4K PTEs of the block's pages in order, non-executable and
+ * writable but for @ro_page (-1: none), in a PTE table of pgtlib's.
+ */
+static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
+{
+	unsigned long pfn = PHYS_PFN(__pa(addr));
+	unsigned int i, level;
+	pmd_t *pmd;
+	pte_t *pte;
+
+	pmd = lookup_pmd_address((unsigned long)addr);
+	KUNIT_ASSERT_NOT_NULL(test, pmd);
+	KUNIT_ASSERT_TRUE(test, pmd_present(*pmd) && !pmd_leaf(*pmd));
+	KUNIT_EXPECT_TRUE(test,
+			  pgtlib_table_is_ours((void *)pmd_page_vaddr(*pmd)));
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		pte = lookup_address((unsigned long)addr + i * PAGE_SIZE,
+				     &level);
+		KUNIT_ASSERT_NOT_NULL(test, pte);
+		KUNIT_EXPECT_EQ_MSG(test, level, PG_LEVEL_4K, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, pte_pfn(*pte), pfn + i, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, !!(pte_flags(*pte) & _PAGE_RW),
+				    i != ro_page, "page %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, pte_flags(*pte) & _PAGE_NX,
+				      "page %u", i);
+	}
+}
+
+/*
+ * set_memory_ro() of one page of a large page of the direct map: CPA has
+ * pgtlib split it (a 1G page twice; the PMD table is counted in
+ * NR_PAGETABLE, a kernel PTE table is not) and changes that page only,
+ * on every CPU; set_memory_rw() undoes the change.
+ */
+static void pgtlib_test_cpa_split(struct kunit *test)
+{
+	unsigned long tables;
+	unsigned int level, pmd_tables;
+	u8 *addr, *ro, byte;
+	int other;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	addr = pt_cpa_block(test, &level);
+	pmd_tables = level == PG_LEVEL_1G;
+	ro = addr + 5 * PAGE_SIZE;
+	ro[0] = 0x5a;
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	byte = 0x11;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro, &byte, true),
+			0);
+	tables = global_node_page_state(NR_PAGETABLE);
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)ro, 1), 0);
+	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
+			tables + pmd_tables);
+	pt_cpa_expect_4k(test, addr, 5);
+
+	byte = 0x22;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro, &byte, true),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(ro, &byte, 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro + PAGE_SIZE,
+					&byte, true), 0);
+	KUNIT_EXPECT_EQ(test, ro[0], 0x11);
+	KUNIT_EXPECT_EQ(test, ro[PAGE_SIZE], 0x22);
+
+	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)ro, 1), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro, &byte, true),
+			0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, ro[0], 0x22);
+	pt_cpa_expect_4k(test, addr, -1);
+	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
+			tables + pmd_tables);
+}
+
+/* set_memory_4k() splits through pgtlib and changes no translation. */
+static void pgtlib_test_cpa_4k(struct kunit *test)
+{
+	unsigned int level, i;
+	unsigned long tables;
+	u8 *addr;
+
+	addr = pt_cpa_block(test, &level);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		addr[i * PAGE_SIZE] = i;
+	tables = global_node_page_state(NR_PAGETABLE);
+	KUNIT_ASSERT_EQ(test, set_memory_4k((unsigned long)addr, PTRS_PER_PTE),
+			0);
+	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
+			tables + (level == PG_LEVEL_1G));
+	pt_cpa_expect_4k(test, addr, -1);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		KUNIT_EXPECT_EQ(test, addr[i * PAGE_SIZE], (u8)i);
+}
+#endif
+/* @stage end */
 /* @stage kunit-live */
 
 static struct kunit_case pgtlib_kernel_cases[] = {
@@ -4618,6 +4921,15 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_commit_local),
 	KUNIT_CASE(pgtlib_test_kernel_map_prot),
 	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
+/* @stage end */
+/* @stage split-op */
+	KUNIT_CASE(pgtlib_test_kernel_split),
+/* @stage end */
+/* @stage cpa-kunit */
+#ifdef CONFIG_X86
+	KUNIT_CASE(pgtlib_test_cpa_split),
+	KUNIT_CASE(pgtlib_test_cpa_4k),
+#endif
 /* @stage end */
 /* @stage kunit-faults */
 	KUNIT_CASE_SLOW(pgtlib_test_kernel_stress),

@@ -762,6 +762,9 @@ static void pgtlib_op_take_back(struct pgtlib_op *op)
 static bool pgtlib_op_splits(struct pgtlib_op *op)
 {
 	return op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT ||
+/* @stage split-op */
+	       op->kind == PGTLIB_OP_SPLIT ||
+/* @stage end */
 	       (op->kind == PGTLIB_OP_MAP && (op->flags & PGTLIB_MAP_REPLACE));
 }
 
@@ -887,7 +890,7 @@ static noinline int pgtlib_op_slow(struct pgtlib_op *op)
 	op->keep_tables = txn->flags & PGTLIB_TXN_NOALLOC;
 
 /* @stage split */
-	if (op->kind == PGTLIB_OP_UNMAP || op->kind == PGTLIB_OP_PROTECT) {
+	if (pgtlib_op_splits(op) && op->kind != PGTLIB_OP_MAP) {
 		/* Two short descents tell exactly what the ends cut. */
 		cut = false;
 		splits = pgtlib_count_splits(op, op->start, 0, &cut) +
@@ -939,6 +942,11 @@ apply:
 		if (ret)
 			goto unlock;
 	}
+/* @stage split-op */
+	/* A split changes nothing else. */
+	if (op->kind == PGTLIB_OP_SPLIT)
+		goto unlock;
+/* @stage end */
 /* @stage end */
 /* @stage replace */
 	if (PGTLIB_ARCH_NEEDS_BBM && live && op->kind == PGTLIB_OP_MAP &&

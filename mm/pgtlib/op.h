@@ -21,6 +21,9 @@ enum pgtlib_op_kind {
 /* @stage ptes */
 	PGTLIB_OP_PTES,
 /* @stage end */
+/* @stage split-op */
+	PGTLIB_OP_SPLIT,
+/* @stage end */
 };
 
 struct pgtlib_op {

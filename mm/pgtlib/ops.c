@@ -1322,3 +1322,44 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 }
 EXPORT_SYMBOL_GPL(pgtlib_collapse);
 /* @stage end */
+/* @stage split-op */
+
+/**
+ * pgtlib_split() - split the huge leaves that the ends of a range cut
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ *
+ * Makes @va and @va + @size leaf boundaries, as pgtlib_protect() does
+ * before it changes a range, and changes nothing else: a huge leaf that
+ * an end cuts is replaced by a table of leaves one level down, mapping
+ * the same memory with the same protection, and so on down while a
+ * smaller leaf is still cut. Leaves inside the range, holes and every
+ * translation stay as they are. This is for callers that decide splits by
+ * rules of their own, as x86's set_memory_*() does: the leaf of level L
+ * that holds @va becomes leaves of level L - 1 with
+ * pgtlib_split(txn, ALIGN_DOWN(va, pgtlib_level_size(L)),
+ * pgtlib_level_size(L - 1)).
+ *
+ * A split needs one table page per leaf split, allocated before any entry
+ * changes. In a live space, x86 invalidates the split leaves before
+ * returning, so that no TLB holds a huge leaf beside a smaller leaf the
+ * caller changes next; arm64 breaks before making, and refuses to where
+ * pgtlib_map() refuses it.
+ *
+ * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
+ * Return: 0, also when no leaf needed splitting; -EINVAL, -ERANGE or
+ * -EPERM for a bad range as pgtlib_map(); -ENOMEM, with nothing split, if
+ * a table could not be had; -EBUSY and -EAGAIN as pgtlib_map().
+ */
+int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
+{
+	int ret;
+
+	ret = pgtlib_check_txn_range(txn, va, size);
+	if (ret)
+		return ret;
+	return pgtlib_range_slow(txn, PGTLIB_OP_SPLIT, va, size);
+}
+EXPORT_SYMBOL_GPL(pgtlib_split);
+/* @stage end */
