@@ -25,7 +25,8 @@ if [ "${1:-}" = --w1 ] || [ "${1:-}" = --sparse ]; then
 	if [ "$mode" = --w1 ]; then
 		rm -f "$BUILD"/out-guest-x86_64/mm/pgtlib/*.o "$BUILD"/out-guest-x86_64/arch/x86/mm/pgtlib_x86.o \
 			"$BUILD"/out-guest-x86_64/mm/unmapped_alloc.o "$BUILD"/out-guest-x86_64/mm/secretmem.o \
-			"$BUILD"/out-guest-x86_64/mm/vmalloc.o "$BUILD"/out-guest-x86_64/mm/vmalloc_walk.o
+			"$BUILD"/out-guest-x86_64/mm/vmalloc.o "$BUILD"/out-guest-x86_64/mm/vmalloc_walk.o \
+			"$BUILD"/out-guest-x86_64/arch/x86/mm/pat/set_memory.o
 		exec make -C "$TREE" O="$BUILD/out-guest-x86_64" ARCH=x86_64 CC="ccache gcc" \
 			HOSTCC="ccache gcc" -j"$JOBS" W=1 "$@"
 	fi
@@ -92,6 +93,9 @@ objs=()
 # mm/vmalloc_walk.o: the generic walkers, built only where pgtlib is not;
 # compiled here so that they keep compiling
 [ -f "$TREE/mm/vmalloc_walk.c" ] && objs+=(mm/vmalloc.o mm/vmalloc_walk.o)
+# x86's CPA, once it splits through pgtlib
+grep -q pgtlib_split "$TREE/arch/x86/mm/pat/set_memory.c" 2>/dev/null &&
+	objs+=(arch/x86/mm/pat/set_memory.o)
 if [ ${#objs[@]} = 0 ]; then
 	echo "         NOTE: no pgtlib objects to build with W=1 / sparse"
 	exit $failed

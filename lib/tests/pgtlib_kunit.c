@@ -4768,6 +4768,7 @@ static void pgtlib_test_kernel_split(struct kunit *test)
 }
 /* @stage end */
 /* @stage cpa-kunit */
+
 #ifdef CONFIG_X86
 
 /* A zeroed 2M block whose direct map is one large page, or a skip. */

@@ -660,7 +660,8 @@ static __always_inline void __pgtlib_txn_flush(struct pgtlib_txn *txn,
 	bool all, tables = txn->flush_tables;
 	unsigned long pages;
 
-	if (PGTLIB_ARCH_FLUSH_IPI)
+	/* Early boot runs on one CPU, with interrupts off (see apply.c). */
+	if (PGTLIB_ARCH_FLUSH_IPI && !early_boot_irqs_disabled)
 		lockdep_assert_irqs_enabled();
 
 	for (pages = 0, i = 0; i < nr; i++)
