@@ -32,6 +32,10 @@ void unmapped_kunmap_local(const void *addr);
 /* @stage unmapped-kmap */
 struct page *unmapped_kmap_to_page(const void *addr);
 /* @stage end */
+/* @stage cpa-collapse */
+void unmapped_direct_map_lock(void);
+void unmapped_direct_map_unlock(void);
+/* @stage end */
 
 /**
  * unmapped_page() - whether a page is one the allocator handed out
@@ -144,6 +148,16 @@ static inline struct page *unmapped_kmap_to_page(const void *addr)
 {
 	return NULL;
 }
+/* @stage cpa-collapse */
+
+static inline void unmapped_direct_map_lock(void)
+{
+}
+
+static inline void unmapped_direct_map_unlock(void)
+{
+}
+/* @stage end */
 
 /* @stage end */
 #endif /* CONFIG_UNMAPPED_ALLOC */

@@ -30,6 +30,11 @@
 /* @stage cpa-kunit */
 #include <linux/set_memory.h>
 /* @stage end */
+/* @stage cpa-collapse */
+#include <linux/delay.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+/* @stage end */
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -4824,7 +4829,7 @@ static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
  * set_memory_ro() of one page of a large page of the direct map: CPA has
  * pgtlib split it (a 1G page twice; the PMD table is counted in
  * NR_PAGETABLE, a kernel PTE table is not) and changes that page only,
- * on every CPU; set_memory_rw() undoes the change.
+ * on every CPU; set_memory_rw() makes it writable again on every CPU.
  */
 static void pgtlib_test_cpa_split(struct kunit *test)
 {
@@ -4865,9 +4870,6 @@ static void pgtlib_test_cpa_split(struct kunit *test)
 			0);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, ro[0], 0x22);
-	pt_cpa_expect_4k(test, addr, -1);
-	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
-			tables + pmd_tables);
 }
 
 /* set_memory_4k() splits through pgtlib and changes no translation. */
@@ -4888,6 +4890,92 @@ static void pgtlib_test_cpa_4k(struct kunit *test)
 	pt_cpa_expect_4k(test, addr, -1);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		KUNIT_EXPECT_EQ(test, addr[i * PAGE_SIZE], (u8)i);
+}
+#endif
+/* @stage end */
+/* @stage cpa-collapse */
+#ifdef CONFIG_X86
+
+/* DirectMap4k in kB, as /proc/meminfo shows it. */
+static unsigned long pt_directmap_4k(struct kunit *test)
+{
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct seq_file m = { .buf = buf, .size = PAGE_SIZE };
+	unsigned long kb;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	arch_report_meminfo(&m);
+	p = strstr(buf, "DirectMap4k:");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, sscanf(p, "DirectMap4k: %lu", &kb), 1);
+	return kb;
+}
+
+/* Wait up to 5 s for CPA's work to map @addr with a large page again. */
+static unsigned int pt_cpa_wait_large(u8 *addr)
+{
+	unsigned int level = PG_LEVEL_4K, i;
+
+	for (i = 0; i < 500 && level == PG_LEVEL_4K; i++) {
+		msleep(10);
+		if (!lookup_address((unsigned long)addr, &level))
+			break;
+	}
+	return level;
+}
+
+/*
+ * set_memory_ro() and then set_memory_rw() of a page of a large page of the
+ * direct map: once the PTEs agree again, CPA has pgtlib collapse them back
+ * into one 2M leaf, with the same pages and protection, and DirectMap4k
+ * goes back down. A region that set_memory_4k() split stays split.
+ */
+static void pgtlib_test_cpa_collapse(struct kunit *test)
+{
+	unsigned int level, i;
+	u8 *pinned, *addr, byte;
+	unsigned long kb;
+	pte_t *pte;
+
+	pinned = pt_cpa_block(test, &level);
+	KUNIT_ASSERT_EQ(test, set_memory_4k((unsigned long)pinned, 1), 0);
+	addr = pt_cpa_block(test, &level);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		addr[i * PAGE_SIZE] = i;
+	kb = pt_directmap_4k(test);
+
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)pinned + PAGE_SIZE,
+					    1), 0);
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr + 7 * PAGE_SIZE,
+					    1), 0);
+	KUNIT_EXPECT_EQ(test, pt_directmap_4k(test), kb + SZ_2M / SZ_1K);
+	pt_cpa_expect_4k(test, addr, 7);
+
+	/* pinned first: CPA's work has seen it once it collapsed @addr */
+	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)pinned + PAGE_SIZE,
+					    1), 0);
+	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)addr + 7 * PAGE_SIZE,
+					    1), 0);
+	level = pt_cpa_wait_large(addr);
+	KUNIT_ASSERT_GE(test, level, PG_LEVEL_2M);
+	pte = lookup_address((unsigned long)addr + 7 * PAGE_SIZE, &level);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	KUNIT_EXPECT_EQ(test, pte_pfn(*pte) + ((7 * PAGE_SIZE +
+			(unsigned long)addr) & (page_level_size(level) - 1)) /
+			PAGE_SIZE, PHYS_PFN(__pa(addr)) + 7);
+	KUNIT_EXPECT_TRUE(test, pte_flags(*pte) & _PAGE_PSE);
+	KUNIT_EXPECT_TRUE(test, pte_flags(*pte) & _PAGE_RW);
+	KUNIT_EXPECT_TRUE(test, pte_flags(*pte) & _PAGE_NX);
+	KUNIT_EXPECT_EQ(test, pt_directmap_4k(test), kb);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		KUNIT_EXPECT_EQ(test, addr[i * PAGE_SIZE], (u8)i);
+	byte = 0x77;
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(addr + 7 * PAGE_SIZE,
+						     &byte, 1), 0);
+	KUNIT_EXPECT_EQ(test, addr[7 * PAGE_SIZE], 0x77);
+
+	pt_cpa_expect_4k(test, pinned, -1);
 }
 #endif
 /* @stage end */
@@ -4930,6 +5018,11 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 #ifdef CONFIG_X86
 	KUNIT_CASE(pgtlib_test_cpa_split),
 	KUNIT_CASE(pgtlib_test_cpa_4k),
+#endif
+/* @stage end */
+/* @stage cpa-collapse */
+#ifdef CONFIG_X86
+	KUNIT_CASE(pgtlib_test_cpa_collapse),
 #endif
 /* @stage end */
 /* @stage kunit-faults */
