@@ -165,6 +165,33 @@ if [ "$MODE" = bench ]; then
 	tlb_callers 1
 	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 	end 0
+	# x86_64 (DirectMap4k): a module loaded and freed 100 times
+	# (test_vmalloc with no test: its init fails and it is freed at
+	# once; busybox modprobe then tries init_module() too). Each load's
+	# set_memory_ro() splits the direct map where its pages land; once
+	# freed, pgtlib's CPA collapses the split back (a work item, a second
+	# after: give it three). Instructions per modprobe, from pgtbench/ns.
+	if grep -q '^DirectMap4k' /proc/meminfo; then
+		begin bench:module
+		d0=$(awk '/^DirectMap4k/ { print $2 }' /proc/meminfo)
+		t0=$(tlb_events)
+		k0=$(tlb_kreq)
+		p0=$(pt_tables)
+		n0=$(cat /sys/kernel/debug/pgtbench/ns)
+		tlb_callers 0
+		r=0
+		while [ $r -lt 100 ]; do
+			modprobe test_vmalloc run_test_mask=0 2>/dev/null
+			r=$((r + 1))
+		done
+		n1=$(cat /sys/kernel/debug/pgtbench/ns)
+		sleep 3
+		tlb_callers 1
+		d1=$(awk '/^DirectMap4k/ { print $2 }' /proc/meminfo)
+		tlb=$(awk -v a="$t0" -v b="$(tlb_events)" 'BEGIN { printf "%.3f", (b - a) / 100 }')
+		echo "PGTBENCH module:load_free:100 instr=$(((n1 - n0) / 100)) tlb=$tlb tables=$(($(pt_tables) - p0)) req=$(($(tlb_kreq) - k0)) dm4k=$d0,$d1 ops=100"
+		end 0
+	fi
 	echo 1 >/sys/kernel/debug/pgtbench/age
 	pgt-dmap secretmem-aged-before
 	begin bench:secretmem:aged

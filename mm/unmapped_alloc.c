@@ -625,33 +625,6 @@ bool unmapped_pages_available(void)
 	return unmapped_ready;
 }
 EXPORT_SYMBOL_GPL(unmapped_pages_available);
-/* @stage cpa-collapse */
-
-/**
- * unmapped_direct_map_lock() - keep the allocator off the direct map
- *
- * The allocator takes blocks out of the direct map and puts them back with
- * pgtlib operations, which take no lock where they stay inside one PTE
- * table (blocks smaller than a 2M leaf). Code that changes the direct map
- * beyond memory it owns, as x86's CPA collapsing a 2M region back into
- * one leaf, holds this meanwhile: then no page of the region leaves or
- * rejoins the direct map under it.
- *
- * Context: process context, may sleep.
- */
-void unmapped_direct_map_lock(void)
-{
-	mutex_lock(&unmapped_pool.mutex);
-}
-
-/**
- * unmapped_direct_map_unlock() - undo unmapped_direct_map_lock()
- */
-void unmapped_direct_map_unlock(void)
-{
-	mutex_unlock(&unmapped_pool.mutex);
-}
-/* @stage end */
 
 /* @stage unmapped-stats */
 static unsigned long unmapped_shrink_count(struct shrinker *shrinker,

@@ -568,6 +568,14 @@ static int pgtbench_tables_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pgtbench_tables);
 
+/* The clock: under -icount shift=0, nanoseconds are instructions. */
+static int pgtbench_ns_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%llu\n", ktime_get_ns());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_ns);
+
 static int pgtbench_vtables_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%lu\n",
@@ -885,6 +893,7 @@ static int __init pgtbench_init(void)
 
 	debugfs_create_file("run", 0400, dir, NULL, &pgtbench_run_fops);
 	debugfs_create_file("tables", 0400, dir, NULL, &pgtbench_tables_fops);
+	debugfs_create_file("ns", 0400, dir, NULL, &pgtbench_ns_fops);
 	debugfs_create_file("vtables", 0400, dir, NULL,
 			    &pgtbench_vtables_fops);
 	debugfs_create_file("kflush", 0400, dir, NULL, &pgtbench_kf_fops);

@@ -4776,21 +4776,35 @@ static void pgtlib_test_kernel_split(struct kunit *test)
 
 #ifdef CONFIG_X86
 
-/* A zeroed 2M block whose direct map is one large page, or a skip. */
+/*
+ * A zeroed 2M block whose direct map is one large page, or a skip. Up to
+ * 16 blocks are tried: the page allocator hands back the blocks earlier
+ * tests split first.
+ */
 static u8 *pt_cpa_block(struct kunit *test, unsigned int *level)
 {
-	struct page *page;
-	u8 *addr;
+	struct page *page, *tried[16];
+	unsigned int i, n;
+	u8 *addr = NULL;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, page);
+	for (n = 0; n < ARRAY_SIZE(tried) && !addr; n++) {
+		page = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+				   PMD_SHIFT - PAGE_SHIFT);
+		if (!page)
+			break;
+		tried[n] = page;
+		KUNIT_ASSERT_NOT_NULL(test,
+				      lookup_address((unsigned long)
+						     page_address(page), level));
+		if (*level != PG_LEVEL_4K)
+			addr = page_address(page);
+	}
+	for (i = 0; i + !!addr < n; i++)
+		__free_pages(tried[i], PMD_SHIFT - PAGE_SHIFT);
+	if (!addr)
+		kunit_skip(test, "no 2M block that a large page maps");
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							page), 0);
-	addr = page_address(page);
-	KUNIT_ASSERT_NOT_NULL(test, lookup_address((unsigned long)addr,
-						   level));
-	if (*level == PG_LEVEL_4K)
-		kunit_skip(test, "the direct map is split there already");
+							tried[n - 1]), 0);
 	return addr;
 }
 
@@ -4903,12 +4917,14 @@ static unsigned long pt_directmap_4k(struct kunit *test)
 	struct seq_file m = { .buf = buf, .size = PAGE_SIZE };
 	unsigned long kb;
 	char *p;
+	int n;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	arch_report_meminfo(&m);
 	p = strstr(buf, "DirectMap4k:");
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_EQ(test, sscanf(p, "DirectMap4k: %lu", &kb), 1);
+	n = sscanf(p, "DirectMap4k: %lu", &kb);
+	KUNIT_ASSERT_EQ(test, n, 1);
 	return kb;
 }
 
@@ -4917,8 +4933,8 @@ static unsigned int pt_cpa_wait_large(u8 *addr)
 {
 	unsigned int level = PG_LEVEL_4K, i;
 
-	for (i = 0; i < 500 && level == PG_LEVEL_4K; i++) {
-		msleep(10);
+	for (i = 0; i < 250 && level == PG_LEVEL_4K; i++) {
+		msleep(20);
 		if (!lookup_address((unsigned long)addr, &level))
 			break;
 	}
@@ -4926,11 +4942,27 @@ static unsigned int pt_cpa_wait_large(u8 *addr)
 }
 
 /*
- * set_memory_ro() and then set_memory_rw() of a page of a large page of the
- * direct map: once the PTEs agree again, CPA has pgtlib collapse them back
- * into one 2M leaf, with the same pages and protection, and DirectMap4k
- * goes back down. A region that set_memory_4k() split stays split.
+ * What vm_reset_perms() does to the direct map once a module is freed,
+ * to one page of a large page that set_memory_ro() split:
+ * set_direct_map_invalid_noflush(), an invalidation, then
+ * set_direct_map_default_noflush(). Once its PTEs agree again, CPA has
+ * pgtlib collapse them back into one 2M leaf, with the same pages,
+ * writable (set_memory_ro() cleared the dirty bit, which comes back),
+ * and DirectMap4k goes back down. A region that set_memory_4k() split
+ * stays split.
  */
+static void pt_cpa_free_like_module(struct kunit *test, u8 *addr)
+{
+	unsigned long a = (unsigned long)addr;
+
+	KUNIT_ASSERT_EQ(test, set_memory_ro(a, 1), 0);
+	KUNIT_ASSERT_EQ(test, set_direct_map_invalid_noflush(virt_to_page(a)),
+			0);
+	flush_tlb_kernel_range(a, a + PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, set_direct_map_default_noflush(virt_to_page(a)),
+			0);
+}
+
 static void pgtlib_test_cpa_collapse(struct kunit *test)
 {
 	unsigned int level, i;
@@ -4945,18 +4977,16 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 		addr[i * PAGE_SIZE] = i;
 	kb = pt_directmap_4k(test);
 
-	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)pinned + PAGE_SIZE,
-					    1), 0);
+	/* pinned first: CPA's work has seen it once it collapsed @addr */
+	pt_cpa_free_like_module(test, pinned + PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr + 7 * PAGE_SIZE,
 					    1), 0);
 	KUNIT_EXPECT_EQ(test, pt_directmap_4k(test), kb + SZ_2M / SZ_1K);
 	pt_cpa_expect_4k(test, addr, 7);
-
-	/* pinned first: CPA's work has seen it once it collapsed @addr */
-	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)pinned + PAGE_SIZE,
-					    1), 0);
 	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)addr + 7 * PAGE_SIZE,
 					    1), 0);
+	pt_cpa_free_like_module(test, addr + 7 * PAGE_SIZE);
+
 	level = pt_cpa_wait_large(addr);
 	KUNIT_ASSERT_GE(test, level, PG_LEVEL_2M);
 	pte = lookup_address((unsigned long)addr + 7 * PAGE_SIZE, &level);
