@@ -169,8 +169,9 @@ if [ "$MODE" = bench ]; then
 	# (test_vmalloc with no test: its init fails and it is freed at
 	# once; busybox modprobe then tries init_module() too). Each load's
 	# set_memory_ro() splits the direct map where its pages land; once
-	# freed, pgtlib's CPA collapses the split back (a work item, a second
-	# after: give it three). Instructions per modprobe, from pgtbench/ns.
+	# freed, pgtlib's CPA collapses the split back (a work item, once no
+	# page was restored for 10 s: give it 13). Instructions per modprobe,
+	# from pgtbench/ns.
 	if grep -q '^DirectMap4k' /proc/meminfo; then
 		begin bench:module
 		d0=$(awk '/^DirectMap4k/ { print $2 }' /proc/meminfo)
@@ -185,7 +186,7 @@ if [ "$MODE" = bench ]; then
 			r=$((r + 1))
 		done
 		n1=$(cat /sys/kernel/debug/pgtbench/ns)
-		sleep 3
+		sleep 13
 		tlb_callers 1
 		d1=$(awk '/^DirectMap4k/ { print $2 }' /proc/meminfo)
 		tlb=$(awk -v a="$t0" -v b="$(tlb_events)" 'BEGIN { printf "%.3f", (b - a) / 100 }')

@@ -335,4 +335,24 @@ static inline void pgtlib_arch_sync_ptes(void)
 }
 #endif
 
+/* @stage split-op */
+#ifndef pgtlib_arch_leaf_resized
+/**
+ * pgtlib_arch_leaf_resized() - init_mm had a huge leaf split or made
+ * @level: the level of the huge leaf
+ * @addr: the first address the huge leaf maps
+ * @split: true if it became a table of leaves one level down, false if
+ *	such a table became the huge leaf
+ *
+ * For the architecture's account of how its kernel mappings are mapped
+ * (x86's DirectMap4k/2M/1G). Called under the kernel space's lock. By
+ * default nothing.
+ */
+static inline void pgtlib_arch_leaf_resized(unsigned int level,
+					    unsigned long addr, bool split)
+{
+}
+#endif
+
+/* @stage end */
 #endif /* _ASM_GENERIC_PGTLIB_H */

@@ -349,6 +349,8 @@ int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 /* @stage end */
 /* @stage split-op */
 int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size);
+int pgtlib_keep_split(struct pgtlib_space *space, unsigned long va,
+		      unsigned long size);
 /* @stage end */
 
 int pgtlib_query(struct pgtlib_space *space, unsigned long va,

@@ -27,7 +27,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
-/* @stage cpa-kunit */
+/* @stage cpa-split */
 #include <linux/set_memory.h>
 /* @stage end */
 /* @stage cpa-collapse */
@@ -4772,7 +4772,7 @@ static void pgtlib_test_kernel_split(struct kunit *test)
 	pt_live_done(test, l);
 }
 /* @stage end */
-/* @stage cpa-kunit */
+/* @stage cpa-split */
 
 #ifdef CONFIG_X86
 
@@ -4824,7 +4824,9 @@ static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
 	KUNIT_ASSERT_NOT_NULL(test, pmd);
 	KUNIT_ASSERT_TRUE(test, pmd_present(*pmd) && !pmd_leaf(*pmd));
 	KUNIT_EXPECT_TRUE(test,
-			  pgtlib_table_is_ours((void *)pmd_page_vaddr(*pmd)));
+			  pgtlib_table_is_ours((void *)pmd_page_vaddr(*pmd)) ||
+			  page_ptdesc(pmd_page(*pmd))->pt_index ==
+			  PGTLIB_TABLE_KEPT);
 
 	for (i = 0; i < PTRS_PER_PTE; i++) {
 		pte = lookup_address((unsigned long)addr + i * PAGE_SIZE,
@@ -4847,7 +4849,7 @@ static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
  */
 static void pgtlib_test_cpa_split(struct kunit *test)
 {
-	unsigned long tables;
+	long tables;
 	unsigned int level, pmd_tables;
 	u8 *addr, *ro, byte;
 	int other;
@@ -4864,9 +4866,9 @@ static void pgtlib_test_cpa_split(struct kunit *test)
 	byte = 0x11;
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro, &byte, true),
 			0);
-	tables = global_node_page_state(NR_PAGETABLE);
+	tables = pt_nr_pagetable();
 	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)ro, 1), 0);
-	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
+	KUNIT_EXPECT_EQ(test, pt_nr_pagetable(),
 			tables + pmd_tables);
 	pt_cpa_expect_4k(test, addr, 5);
 
@@ -4890,16 +4892,16 @@ static void pgtlib_test_cpa_split(struct kunit *test)
 static void pgtlib_test_cpa_4k(struct kunit *test)
 {
 	unsigned int level, i;
-	unsigned long tables;
+	long tables;
 	u8 *addr;
 
 	addr = pt_cpa_block(test, &level);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		addr[i * PAGE_SIZE] = i;
-	tables = global_node_page_state(NR_PAGETABLE);
+	tables = pt_nr_pagetable();
 	KUNIT_ASSERT_EQ(test, set_memory_4k((unsigned long)addr, PTRS_PER_PTE),
 			0);
-	KUNIT_EXPECT_EQ(test, global_node_page_state(NR_PAGETABLE),
+	KUNIT_EXPECT_EQ(test, pt_nr_pagetable(),
 			tables + (level == PG_LEVEL_1G));
 	pt_cpa_expect_4k(test, addr, -1);
 	for (i = 0; i < PTRS_PER_PTE; i++)
@@ -4909,6 +4911,15 @@ static void pgtlib_test_cpa_4k(struct kunit *test)
 /* @stage end */
 /* @stage cpa-collapse */
 #ifdef CONFIG_X86
+
+/* Whether pgtlib_keep_split() kept the PTE table that maps @addr. */
+static bool pt_cpa_kept(u8 *addr)
+{
+	pmd_t *pmd = lookup_pmd_address((unsigned long)addr);
+
+	return pmd && pmd_present(*pmd) && !pmd_leaf(*pmd) &&
+	       page_ptdesc(pmd_page(*pmd))->pt_index == PGTLIB_TABLE_KEPT;
+}
 
 /* DirectMap4k in kB, as /proc/meminfo shows it. */
 static unsigned long pt_directmap_4k(struct kunit *test)
@@ -4928,12 +4939,15 @@ static unsigned long pt_directmap_4k(struct kunit *test)
 	return kb;
 }
 
-/* Wait up to 5 s for CPA's work to map @addr with a large page again. */
+/*
+ * Wait up to 20 s for CPA's work (10 s after the last restore) to map
+ * @addr with a large page again.
+ */
 static unsigned int pt_cpa_wait_large(u8 *addr)
 {
 	unsigned int level = PG_LEVEL_4K, i;
 
-	for (i = 0; i < 250 && level == PG_LEVEL_4K; i++) {
+	for (i = 0; i < 1000 && level == PG_LEVEL_4K; i++) {
 		msleep(20);
 		if (!lookup_address((unsigned long)addr, &level))
 			break;
@@ -4948,8 +4962,8 @@ static unsigned int pt_cpa_wait_large(u8 *addr)
  * set_direct_map_default_noflush(). Once its PTEs agree again, CPA has
  * pgtlib collapse them back into one 2M leaf, with the same pages,
  * writable (set_memory_ro() cleared the dirty bit, which comes back),
- * and DirectMap4k goes back down. A region that set_memory_4k() split
- * stays split.
+ * and DirectMap4k goes back down. A region that set_memory_4k() made 4K,
+ * although set_memory_ro() had split it already, stays split.
  */
 static void pt_cpa_free_like_module(struct kunit *test, u8 *addr)
 {
@@ -4970,7 +4984,10 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 	unsigned long kb;
 	pte_t *pte;
 
+	/* split first, then made 4K: kept all the same */
 	pinned = pt_cpa_block(test, &level);
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)pinned + PAGE_SIZE,
+					    1), 0);
 	KUNIT_ASSERT_EQ(test, set_memory_4k((unsigned long)pinned, 1), 0);
 	addr = pt_cpa_block(test, &level);
 	for (i = 0; i < PTRS_PER_PTE; i++)
@@ -4983,6 +5000,7 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 					    1), 0);
 	KUNIT_EXPECT_EQ(test, pt_directmap_4k(test), kb + SZ_2M / SZ_1K);
 	pt_cpa_expect_4k(test, addr, 7);
+	KUNIT_EXPECT_FALSE(test, pt_cpa_kept(addr));
 	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)addr + 7 * PAGE_SIZE,
 					    1), 0);
 	pt_cpa_free_like_module(test, addr + 7 * PAGE_SIZE);
@@ -5006,6 +5024,7 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, addr[7 * PAGE_SIZE], 0x77);
 
 	pt_cpa_expect_4k(test, pinned, -1);
+	KUNIT_EXPECT_TRUE(test, pt_cpa_kept(pinned));
 }
 #endif
 /* @stage end */
@@ -5044,7 +5063,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 /* @stage split-op */
 	KUNIT_CASE(pgtlib_test_kernel_split),
 /* @stage end */
-/* @stage cpa-kunit */
+/* @stage cpa-split */
 #ifdef CONFIG_X86
 	KUNIT_CASE(pgtlib_test_cpa_split),
 	KUNIT_CASE(pgtlib_test_cpa_4k),
@@ -5052,7 +5071,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 /* @stage end */
 /* @stage cpa-collapse */
 #ifdef CONFIG_X86
-	KUNIT_CASE(pgtlib_test_cpa_collapse),
+	KUNIT_CASE_SLOW(pgtlib_test_cpa_collapse),
 #endif
 /* @stage end */
 /* @stage kunit-faults */

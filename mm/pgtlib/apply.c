@@ -150,6 +150,10 @@ static int pgtlib_op_split(struct pgtlib_op *op, unsigned int level,
 		pgtlib_txn_flush(op->txn);
 	}
 	pgtlib_op_install(op, level, ep, table);
+/* @stage split-op */
+	if (op->space->flags & PGTLIB_SPACE_KERNEL)
+		pgtlib_arch_leaf_resized(level, base, true);
+/* @stage end */
 
 	pgtlib_count(op->txn, leaves_split, 1);
 	op->split_lo = min(op->split_lo, base);
@@ -558,6 +562,10 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	op->txn->dirty_tables = true;
 	pgtlib_op_note(op, level, addr, addr + size, true);
 	pgtlib_tables_retire(op->txn, table);
+/* @stage split-op */
+	if (op->space->flags & PGTLIB_SPACE_KERNEL)
+		pgtlib_arch_leaf_resized(level, addr, false);
+/* @stage end */
 	pgtlib_count(op->txn, leaves_collapsed, 1);
 }
 

@@ -114,6 +114,10 @@ static inline unsigned long pgtlib_leaf_set_cont(unsigned int level,
 
 /* Marks, in ptdesc->pt_index, a table page that pgtlib allocated. */
 #define PGTLIB_TABLE_MAGIC	0x7067746cUL
+/* @stage split-op */
+/* ... and one that must stay (pgtlib_keep_split()): no longer ours. */
+#define PGTLIB_TABLE_KEPT	0x7067746bUL
+/* @stage end */
 
 /*
  * Level-generic access to entries, over the kernel's typed pXd helpers.

@@ -1362,4 +1362,53 @@ int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
 	return pgtlib_range_slow(txn, PGTLIB_OP_SPLIT, va, size);
 }
 EXPORT_SYMBOL_GPL(pgtlib_split);
+
+/**
+ * pgtlib_keep_split() - keep the PTE tables of a range from being collapsed
+ * @space: the kernel space
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ *
+ * Every PTE table of pgtlib's that maps part of the range stays a table:
+ * it is no longer pgtlib's to collapse, to replace by a huge leaf or to
+ * free, whoever asks. For ranges that must stay mapped with base pages, as
+ * x86's set_memory_4k() makes them: split them first (pgtlib_split()),
+ * then keep them. A table pgtlib did not allocate stays anyway.
+ *
+ * Context: takes the space's lock; allocates nothing.
+ * Return: 0; -EINVAL for a private space (its tables all go with it) or
+ * a bad range, -ERANGE outside the space.
+ */
+int pgtlib_keep_split(struct pgtlib_space *space, unsigned long va,
+		      unsigned long size)
+{
+	unsigned long addr = va, end = va + size;
+	struct pgtlib_cursor c;
+	void *table;
+	int ret;
+
+	if (!(space->flags & PGTLIB_SPACE_KERNEL))
+		return -EINVAL;
+	ret = pgtlib_check_range(space, va, size);
+	if (ret)
+		return ret;
+	spin_lock(space->lock);
+	do {
+		for (pgtlib_cursor_top(&c, space, addr);
+		     c.kind == PGTLIB_TABLE && c.level > PGTLIB_LEVEL_PMD;
+		     pgtlib_cursor_down(&c))
+			;
+		if (c.kind == PGTLIB_TABLE && c.level == PGTLIB_LEVEL_PMD) {
+			table = pgtlib_entry_table(space, c.level, c.ep, addr);
+			if (pgtlib_table_is_ours(table))
+				page_ptdesc(virt_to_page(table))->pt_index =
+					PGTLIB_TABLE_KEPT;
+		}
+		/* 0 past the top of the address space */
+		addr = ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE;
+	} while (addr && addr < end);
+	spin_unlock(space->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pgtlib_keep_split);
 /* @stage end */

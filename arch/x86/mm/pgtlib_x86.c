@@ -19,6 +19,36 @@ bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys)
 	return uniform;
 }
 
+/* @stage cpa-split */
+/*
+ * Count what pgtlib splits and collapses where RAM is mapped, the direct
+ * map and the kernel image, as CPA counted its own splits: CPA splits
+ * through pgtlib, and so does the unmapped-page allocator.
+ */
+void pgtlib_arch_leaf_resized(unsigned int level, unsigned long addr,
+			      bool split)
+{
+	int lvl = level == PGTLIB_LEVEL_PMD ? PG_LEVEL_2M : PG_LEVEL_1G;
+	unsigned long pfn;
+
+	if (!virt_addr_valid(addr))
+		return;
+	pfn = PFN_DOWN(__pa(addr));
+	if (!pfn_range_is_mapped(pfn, pfn + 1))
+		return;
+	if (!split) {
+		update_page_count(lvl - 1, -PTRS_PER_PTE);
+		update_page_count(lvl, 1);
+		return;
+	}
+	update_page_count(lvl, -1);
+	update_page_count(lvl - 1, PTRS_PER_PTE);
+	if (system_state == SYSTEM_RUNNING)
+		count_vm_event(lvl == PG_LEVEL_2M ? DIRECT_MAP_LEVEL2_SPLIT :
+						    DIRECT_MAP_LEVEL3_SPLIT);
+}
+
+/* @stage end */
 pgprot_t __pgtlib_arch_pgprot(unsigned int prot)
 {
 	pgprot_t pgprot = prot & PGTLIB_PROT_WRITE ? PAGE_KERNEL : PAGE_KERNEL_RO;

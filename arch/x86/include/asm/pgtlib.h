@@ -99,6 +99,13 @@ static inline pgprot_t pgtlib_arch_leaf_prot(unsigned int level,
 /* A huge leaf must not straddle MTRRs of different types. */
 #define pgtlib_arch_leaf_phys_ok pgtlib_arch_leaf_phys_ok
 bool pgtlib_arch_leaf_phys_ok(unsigned int level, phys_addr_t phys);
+/* @stage cpa-split */
+
+/* DirectMap4k/2M/1G and the direct_map_level2/3_splits events */
+#define pgtlib_arch_leaf_resized pgtlib_arch_leaf_resized
+void pgtlib_arch_leaf_resized(unsigned int level, unsigned long addr,
+			      bool split);
+/* @stage end */
 pgprot_t __pgtlib_arch_pgprot(unsigned int prot);
 
 /* Plain kernel data, read-only or not, is what most mappings are. */
