@@ -1349,8 +1349,9 @@ EXPORT_SYMBOL_GPL(pgtlib_collapse);
  *
  * Context: may sleep unless @txn was begun with %PGTLIB_TXN_NOALLOC.
  * Return: 0, also when no leaf needed splitting; -EINVAL, -ERANGE or
- * -EPERM for a bad range as pgtlib_map(); -ENOMEM, with nothing split, if
- * a table could not be had; -EBUSY and -EAGAIN as pgtlib_map().
+ * -EPERM for a bad range as pgtlib_map(); -ENOMEM if a table could not be
+ * had (no translation changes; nothing is split unless the range changed
+ * under its owner meanwhile); -EBUSY and -EAGAIN as pgtlib_map().
  */
 int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size)
 {
