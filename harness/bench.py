@@ -58,7 +58,11 @@ VMA = re.compile(r"PGTBENCH-VMALLOC (.*)$")
 KF = re.compile(r"PGTBENCH-KF ([01]) (\S+?)(?:\+\S+)? (\d+)$")
 # callers that are CPA (set_memory_*()) splitting or changing the direct
 # map: issue 12's code, which the vmalloc port does not change
-CPA_CALLERS = ("cpa_flush", "__change_page_attr_set_clr")
+# (change_page_attr_set_clr where cpa_flush() is inlined into it, and
+# pgtbench_cpa_via_pgtlib for the flushes pgtlib makes for CPA's splits
+# and collapses)
+CPA_CALLERS = ("cpa_flush", "__change_page_attr_set_clr",
+               "change_page_attr_set_clr", "pgtbench_cpa_via_pgtlib")
 
 
 def caller_deltas(sec):
