@@ -608,26 +608,59 @@ static unsigned long pgtbench_kf_n[PGTBENCH_KF_CALLERS];
 /*
  * Where CPA splits and collapses through pgtlib, pgtlib's own flush is
  * what CPA's __split_large_page() did with flush_tlb_all(): noted under
- * this name (bench.py counts it as CPA's, as it counts the base's).
+ * this name (bench.py counts it as CPA's, as it counts the base's). Only
+ * a flush from pgtlib's arch code is looked at: a walk of the frame
+ * pointers for a return into the CPA functions that call pgtlib, whose
+ * bounds are looked up once (a few compares per frame).
  */
 static noinline void pgtbench_cpa_via_pgtlib(void)
 {
 	barrier();
 }
 
-/* Whether a cpa_*() function is among the callers (frame pointers). */
-static noinline bool pgtbench_from_cpa(void)
+static const char * const pgtbench_cpa_fns[] = {
+	"cpa_pgtlib_split_one", "cpa_collapse_range",
+};
+static unsigned long pgtbench_cpa_lo[ARRAY_SIZE(pgtbench_cpa_fns)];
+static unsigned long pgtbench_cpa_hi[ARRAY_SIZE(pgtbench_cpa_fns)];
+static unsigned long pgtbench_arch_flush_lo, pgtbench_arch_flush_hi;
+
+static void __init pgtbench_fn_bounds(const char *name, unsigned long *lo,
+			       unsigned long *hi)
 {
-	unsigned long *fp = __builtin_frame_address(0);
-	char sym[KSYM_SYMBOL_LEN];
+	unsigned long size, off;
+
+	*lo = kallsyms_lookup_name(name);
+	if (*lo && kallsyms_lookup_size_offset(*lo, &size, &off))
+		*hi = *lo + size;
+	else
+		*lo = 0;
+}
+
+static void __init pgtbench_cpa_init(void)
+{
 	unsigned int i;
 
-	if (!IS_ENABLED(CONFIG_FRAME_POINTER))
+	pgtbench_fn_bounds("__pgtlib_arch_flush", &pgtbench_arch_flush_lo,
+			   &pgtbench_arch_flush_hi);
+	for (i = 0; i < ARRAY_SIZE(pgtbench_cpa_fns); i++)
+		pgtbench_fn_bounds(pgtbench_cpa_fns[i], &pgtbench_cpa_lo[i],
+				   &pgtbench_cpa_hi[i]);
+}
+
+static noinline bool pgtbench_from_cpa(unsigned long ip)
+{
+	unsigned long *fp = __builtin_frame_address(0);
+	unsigned int i, k;
+
+	if (!IS_ENABLED(CONFIG_FRAME_POINTER) || !pgtbench_arch_flush_lo ||
+	    ip < pgtbench_arch_flush_lo || ip >= pgtbench_arch_flush_hi)
 		return false;
 	for (i = 0; i < 24 && fp && object_is_on_stack(fp); i++) {
-		sprint_symbol_no_offset(sym, fp[1]);
-		if (!strncmp(sym, "cpa_", 4))
-			return true;
+		for (k = 0; k < ARRAY_SIZE(pgtbench_cpa_fns); k++)
+			if (fp[1] >= pgtbench_cpa_lo[k] &&
+			    fp[1] < pgtbench_cpa_hi[k])
+				return true;
 		fp = (unsigned long *)fp[0];
 	}
 	return false;
@@ -639,7 +672,7 @@ void pgtbench_note_kflush(unsigned long ip)
 	unsigned long flags;
 	int i;
 
-	if (pgtbench_from_cpa())
+	if (pgtbench_from_cpa(ip))
 		ip = (unsigned long)pgtbench_cpa_via_pgtlib;
 	spin_lock_irqsave(&pgtbench_kf_lock, flags);
 	for (i = 0; i < PGTBENCH_KF_CALLERS; i++) {
@@ -926,6 +959,7 @@ static int __init pgtbench_init(void)
 	debugfs_create_file("run", 0400, dir, NULL, &pgtbench_run_fops);
 	debugfs_create_file("tables", 0400, dir, NULL, &pgtbench_tables_fops);
 	debugfs_create_file("ns", 0400, dir, NULL, &pgtbench_ns_fops);
+	pgtbench_cpa_init();
 	debugfs_create_file("vtables", 0400, dir, NULL,
 			    &pgtbench_vtables_fops);
 	debugfs_create_file("kflush", 0400, dir, NULL, &pgtbench_kf_fops);
