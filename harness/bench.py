@@ -72,7 +72,9 @@ def caller_deltas(sec):
     for l in sec:
         m = KF.search(l)
         if m:
-            seen[int(m.group(1))][m.group(2)] = int(m.group(3))
+            # one line per call site: a function may have several
+            d = seen[int(m.group(1))]
+            d[m.group(2)] = d.get(m.group(2), 0) + int(m.group(3))
     return {k: v - seen[0].get(k, 0) for k, v in seen[1].items()
             if v != seen[0].get(k, 0)}
 SUMMARY = re.compile(r"Summary: (\S+) passed: (\d+) failed: (\d+) "
