@@ -1084,7 +1084,6 @@ static void pgtlib_test_protect_split_two(struct kunit *test)
 }
 
 /* @stage split-op */
-
 /*
  * pgtlib_split() makes the ends of its range leaf boundaries, one level
  * at a time when the range is one child of the leaf, and changes no
@@ -1166,8 +1165,8 @@ static void pgtlib_test_split(struct kunit *test)
 		       level);
 	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables);
 }
-/* @stage end */
 
+/* @stage end */
 /* A live space flushes once per transaction; map into holes never. */
 static void pgtlib_test_live_flushes(struct kunit *test)
 {
