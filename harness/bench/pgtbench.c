@@ -619,22 +619,27 @@ static noinline void pgtbench_cpa_via_pgtlib(void)
 }
 
 static const char * const pgtbench_cpa_fns[] = {
-	"cpa_pgtlib_split_one", "cpa_collapse_range",
+	"cpa_pgtlib_split_one", "cpa_collapse_fn",
 };
+
 static unsigned long pgtbench_cpa_lo[ARRAY_SIZE(pgtbench_cpa_fns)];
 static unsigned long pgtbench_cpa_hi[ARRAY_SIZE(pgtbench_cpa_fns)];
 static unsigned long pgtbench_arch_flush_lo, pgtbench_arch_flush_hi;
 
 static void __init pgtbench_fn_bounds(const char *name, unsigned long *lo,
-			       unsigned long *hi)
+				      unsigned long *hi)
 {
 	unsigned long size, off;
 
 	*lo = kallsyms_lookup_name(name);
-	if (*lo && kallsyms_lookup_size_offset(*lo, &size, &off))
+	if (*lo && kallsyms_lookup_size_offset(*lo, &size, &off)) {
 		*hi = *lo + size;
-	else
-		*lo = 0;
+		return;
+	}
+	*lo = 0;
+	/* a renamed function would silently move CPA's flushes elsewhere */
+	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PGTLIB))
+		pr_warn("pgtbench: no %s: its flushes are not CPA's\n", name);
 }
 
 static void __init pgtbench_cpa_init(void)

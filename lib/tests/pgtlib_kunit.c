@@ -1586,6 +1586,17 @@ static void pt_free_huge(void *page)
 {
 	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
 }
+
+/* An order-9 page, freed when the test ends, for a live 2M leaf. */
+static struct page *pt_alloc_huge(struct kunit *test, gfp_t gfp)
+{
+	struct page *page = alloc_pages(gfp, PMD_SHIFT - PAGE_SHIFT);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
+							page), 0);
+	return page;
+}
 /* @stage end */
 /* @stage kunit-noflush */
 
@@ -1707,10 +1718,7 @@ static void pgtlib_test_kernel_noflush(struct kunit *test)
 	u8 byte;
 
 	pt_remote_pages(test, pages);
-	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, huge);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							huge), 0);
+	huge = pt_alloc_huge(test, GFP_KERNEL);
 
 	/* into holes: nothing to invalidate, the entries pfn_pte() makes */
 	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot_noflush(kernel, va, pages,
@@ -1995,10 +2003,7 @@ static void pgtlib_test_kernel_map_prot(struct kunit *test)
 	unsigned int i;
 	pmd_t oracle;
 
-	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, huge);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							huge), 0);
+	huge = pt_alloc_huge(test, GFP_KERNEL);
 	*(u32 *)page_address(page) = 0x600d;
 	for (i = 0; i < ARRAY_SIZE(prots); i++) {
 		pgtlib_txn_begin(&txn, kernel, 0);
@@ -2117,10 +2122,7 @@ static void pgtlib_test_kernel_protect_prot(struct kunit *test)
 	struct pgtlib_txn txn;
 	u8 byte = 1;
 
-	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, huge);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							huge), 0);
+	huge = pt_alloc_huge(test, GFP_KERNEL);
 	pgtlib_txn_begin(&txn, kernel, 0);
 	KUNIT_ASSERT_EQ(test, pgtlib_map_pages_prot(&txn, va, &page, 1,
 						    PAGE_KERNEL, 0), 0);
@@ -2357,10 +2359,7 @@ static void pgtlib_test_kernel_whole_tables(struct kunit *test)
 
 	/* A huge leaf between two tables: the general path's. */
 	KUNIT_ASSERT_EQ(test, pt_unmap(kernel, va, 2 * PMD_SIZE, NULL), 0);
-	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, huge);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							huge), 0);
+	huge = pt_alloc_huge(test, GFP_KERNEL);
 	va += 2 * PMD_SIZE;
 	KUNIT_ASSERT_EQ(test, pt_kmap_pages(va + PMD_SIZE - PAGE_SIZE, pages, 1,
 					    PT_RW, 0, NULL), 0);
@@ -2446,10 +2445,7 @@ static void pgtlib_test_kernel_pmd_leaf(struct kunit *test)
 	phys_addr_t phys;
 	u8 *direct, byte;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							page), 0);
+	page = pt_alloc_huge(test, GFP_KERNEL | __GFP_ZERO);
 	phys = page_to_phys(page);
 	direct = page_address(page);
 
@@ -2535,10 +2531,7 @@ static void pgtlib_test_kernel_noalloc_irqs_off(struct kunit *test)
 	int ret;
 	u8 byte;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							page), 0);
+	page = pt_alloc_huge(test, GFP_KERNEL | __GFP_ZERO);
 	phys = page_to_phys(page);
 	KUNIT_ASSERT_EQ(test, pt_kmap(va, phys, PMD_SIZE, PT_RW, NULL), 0);
 	KUNIT_ASSERT_EQ(test, pgtlib_reserve(kernel, va, PMD_SIZE, GFP_KERNEL),
@@ -2726,11 +2719,7 @@ static void pgtlib_test_kernel_stress(struct kunit *test)
 			memset(page_address(t[i].pool[j]),
 			       i * PT_STRESS_PAGES + j + 1, PAGE_SIZE);
 		}
-		t[i].huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-		KUNIT_ASSERT_NOT_NULL(test, t[i].huge);
-		KUNIT_ASSERT_EQ(test,
-				kunit_add_action_or_reset(test, pt_free_huge,
-							  t[i].huge), 0);
+		t[i].huge = pt_alloc_huge(test, GFP_KERNEL);
 		for (j = 0; j < PTRS_PER_PTE; j++)
 			memset(page_address(t[i].huge) + j * PAGE_SIZE, j,
 			       PAGE_SIZE);
@@ -4605,10 +4594,7 @@ static void pgtlib_test_kernel_change_ptes(struct kunit *test)
 	pt_expect_ptes(test, va, pages, 3, true);
 
 	/* a 2M leaf in the range: refused before the PTEs change */
-	huge = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, huge);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							huge), 0);
+	huge = pt_alloc_huge(test, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, pt_kmap(hva, page_to_phys(huge), PMD_SIZE, PT_RW,
 				      NULL), 0);
 	KUNIT_ASSERT_EQ(test, pt_raw(kernel, hva, &val, NULL),
@@ -4726,10 +4712,7 @@ static void pgtlib_test_kernel_split(struct kunit *test)
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU");
-	page = alloc_pages(GFP_KERNEL, PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_free_huge,
-							page), 0);
+	page = pt_alloc_huge(test, GFP_KERNEL);
 	direct = page_address(page);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		direct[i * PAGE_SIZE] = i;
