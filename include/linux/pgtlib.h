@@ -346,6 +346,8 @@ int pgtlib_change_ptes_noflush(struct pgtlib_space *space, unsigned long va,
 /* @stage collapse */
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size);
+int pgtlib_collapse_any(struct pgtlib_txn *txn, unsigned long va,
+			unsigned long size, pgprot_t any);
 /* @stage end */
 /* @stage split-op */
 int pgtlib_split(struct pgtlib_txn *txn, unsigned long va, unsigned long size);

@@ -27,7 +27,8 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
-/* @stage cpa-split */
+/* @stage pageattr */
+#include <linux/mmu_context.h>
 #include <linux/set_memory.h>
 /* @stage end */
 /* @stage cpa-collapse */
@@ -1309,6 +1310,75 @@ static void pgtlib_test_collapse_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_collapse(s, va + SZ_4M, SZ_2M, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
 	PT_EXPECT_LEAF(test, s, va + SZ_4M, PT_PHYS, PT_RW, PGTLIB_LEVEL_PTE);
+}
+
+/* A bit that says nothing of access: the (software) dirty bit. */
+#ifdef CONFIG_X86
+#define PT_DIRTY_BIT	_PAGE_DIRTY
+#else
+#define PT_DIRTY_BIT	PTE_DIRTY
+#endif
+
+static int pt_collapse_any(struct pgtlib_space *s, unsigned long va,
+			   unsigned long size, unsigned long any,
+			   struct pgtlib_stats *st)
+{
+	struct pgtlib_txn txn;
+
+	pgtlib_txn_begin(&txn, s, 0);
+	return pt_end_txn(&txn, pgtlib_collapse_any(&txn, va, size,
+						    __pgprot(any)), st);
+}
+
+/*
+ * pgtlib_collapse_any() lets the PTEs differ in the bits it is given, and
+ * gives the 2M leaf each of them that one PTE has; every other bit must
+ * still agree. The oracle is the leaf pgtlib_map() makes of the same
+ * protection, with the bit added.
+ */
+static void pgtlib_test_collapse_any(struct kunit *test)
+{
+	struct pgtlib_space *s = pt_new_space(test, 0);
+	unsigned long va = pt_base() + SZ_1G, ref = va + SZ_512M;
+	unsigned long val, want;
+	struct pgtlib_stats st;
+	long tables;
+	void *ep;
+
+	KUNIT_ASSERT_EQ(test, pt_map(s, ref, PT_PHYS, SZ_2M, PT_RW, 0, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, pt_raw(s, ref, &want, NULL), PGTLIB_LEVEL_PMD);
+	KUNIT_ASSERT_EQ(test, pt_map(s, va, PT_PHYS, SZ_2M, PT_RW,
+				     PGTLIB_MAP_BASE_PAGES, NULL), 0);
+	tables = pgtlib_space_nr_tables(s);
+
+	/* PTE 7's dirty bit flipped, PTE 9 read-only */
+	KUNIT_ASSERT_EQ(test, pt_raw(s, va + 7 * PAGE_SIZE, &val, &ep),
+			PGTLIB_LEVEL_PTE);
+	WRITE_ONCE(*(unsigned long *)ep, val ^ PT_DIRTY_BIT);
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va + 9 * PAGE_SIZE, PAGE_SIZE, 0,
+					 PGTLIB_PROT_WRITE, NULL), 0);
+
+	/* the dirty bit may differ, write permission may not */
+	KUNIT_EXPECT_EQ(test, pt_collapse_any(s, va, SZ_2M, PT_DIRTY_BIT, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	KUNIT_EXPECT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PTE);
+
+	/* writable again: only the dirty bit differs; pgtlib_collapse() refuses */
+	KUNIT_ASSERT_EQ(test, pt_protect(s, va + 9 * PAGE_SIZE, PAGE_SIZE,
+					 PGTLIB_PROT_WRITE, PGTLIB_PROT_EXEC,
+					 NULL), 0);
+	KUNIT_EXPECT_EQ(test, pt_collapse(s, va, SZ_2M, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 0);
+	KUNIT_EXPECT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PTE);
+
+	KUNIT_EXPECT_EQ(test, pt_collapse_any(s, va, SZ_2M, PT_DIRTY_BIT, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.leaves_collapsed, 1);
+	KUNIT_EXPECT_EQ(test, pt_raw(s, va, &val, NULL), PGTLIB_LEVEL_PMD);
+	KUNIT_EXPECT_EQ(test, val, want | PT_DIRTY_BIT);
+	KUNIT_EXPECT_EQ(test, pgtlib_space_nr_tables(s), tables - 1);
 }
 /* @stage end */
 /* @stage kunit-faults */
@@ -4383,6 +4453,7 @@ static struct kunit_case pgtlib_private_cases[] = {
 /* @stage kunit-collapse */
 	KUNIT_CASE(pgtlib_test_collapse_bottom_up),
 	KUNIT_CASE(pgtlib_test_collapse_refused),
+	KUNIT_CASE(pgtlib_test_collapse_any),
 #if PGTLIB_ARCH_CONT_PMDS > 1
 	KUNIT_CASE(pgtlib_test_cont_pmd_collapse),
 #endif
@@ -5012,6 +5083,201 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 /* @stage end */
 /* @stage kunit-live */
 
+/* @stage pageattr */
+/*
+ * Write and execute permission of a kernel PTE as the architecture manuals
+ * define them; the calls that make kernel pages invalid and valid, and
+ * that give a page of the direct map a PTE of its own.
+ */
+#ifdef CONFIG_X86
+#define PT_PTE_EXEC(val)	(!((val) & _PAGE_NX))
+#define PT_PTE_VALID(val)	(!!((val) & _PAGE_PRESENT))
+#define PT_RO_ALIAS_AREA	false
+
+static int pt_set_memory_valid(unsigned long va, int n, bool on)
+{
+	return on ? set_memory_p(va, n) : set_memory_np(va, n);
+}
+
+static int pt_set_memory_4k(unsigned long va)
+{
+	return set_memory_4k(va, 1);
+}
+#else
+#define PT_PTE_EXEC(val)	(!((val) & PTE_PXN))
+#define PT_PTE_VALID(val)	(!!((val) & PTE_VALID))
+#define PT_RO_ALIAS_AREA	rodata_full
+
+static int pt_set_memory_valid(unsigned long va, int n, bool on)
+{
+	return set_memory_valid(va, n, on);
+}
+
+/* a linear map that can be changed by page is mapped by page */
+static int pt_set_memory_4k(unsigned long va)
+{
+	return 0;
+}
+#endif
+
+/*
+ * Page @i of a four-page area, written through the area here and on
+ * @other, read by the kernel's own descent, and written through its
+ * direct-map alias @lm.
+ */
+static void pt_expect_page(struct kunit *test, u8 *area, u8 *lm,
+			   unsigned int i, int other, bool valid, bool writable,
+			   bool exec, bool alias_writable)
+{
+	unsigned long va = (unsigned long)area + i * PAGE_SIZE;
+	u64 val = pt_kernel_pte_val(va);
+	int want = valid && writable ? 0 : -EFAULT;
+	u8 byte = 0x40 + i;
+
+	KUNIT_EXPECT_EQ_MSG(test, PT_PTE_VALID(val), valid, "page %u", i);
+	if (valid) {
+		KUNIT_EXPECT_EQ_MSG(test, PT_RAW_WRITABLE(val), writable,
+				    "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, PT_PTE_EXEC(val), exec, "page %u",
+				    i);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, copy_to_kernel_nofault((void *)va, &byte, 1),
+			    want, "page %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, pt_remote(other, va, &byte, true), want,
+			    "page %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, copy_to_kernel_nofault(lm, &byte, 1),
+			    alias_writable ? 0 : -EFAULT, "page %u", i);
+	if (!alias_writable || !valid)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, pt_peek(va, &byte), 0, "page %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, byte, 0x40 + i, "page %u", i);
+}
+
+/*
+ * set_memory_*() of a vmalloc() area, as module loading and BPF use them:
+ * each change is seen through the area on this CPU and on another, in the
+ * PTEs the kernel's own descent reads, and through the pages' direct-map
+ * aliases. On x86 read-only and invalid take the alias of each page of the
+ * range with them (CPA's alias); on arm64 with rodata_full, read-only
+ * takes the alias of every page of the area, as the base does. The
+ * execute bit never changes an alias. Every change is undone, and the
+ * area's pages outside the range keep their PTEs.
+ */
+static void pgtlib_test_set_memory_vmalloc(struct kunit *test)
+{
+	bool np_alias = IS_ENABLED(CONFIG_X86);
+	u8 *area, *lm[4];
+	bool ro_alias[4];
+	unsigned int i;
+	unsigned long va;
+	int other;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	area = vmalloc(4 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, area);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_vfree_action,
+							area), 0);
+	va = (unsigned long)area;
+	for (i = 0; i < 4; i++) {
+		lm[i] = page_address(vmalloc_to_page(area + i * PAGE_SIZE));
+		ro_alias[i] = IS_ENABLED(CONFIG_X86) ? i % 3 != 0 :
+			      PT_RO_ALIAS_AREA;
+	}
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, true, true, false,
+			       true);
+
+	/* pages 1 and 2 read-only, then executable (never W+X) */
+	KUNIT_EXPECT_EQ(test, set_memory_ro(va + PAGE_SIZE, 2), 0);
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, true, i % 3 == 0,
+			       false, !ro_alias[i]);
+	KUNIT_EXPECT_EQ(test, set_memory_x(va + PAGE_SIZE, 2), 0);
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, true, i % 3 == 0,
+			       i % 3 != 0, !ro_alias[i]);
+	KUNIT_EXPECT_EQ(test, set_memory_nx(va + PAGE_SIZE, 2), 0);
+	KUNIT_EXPECT_EQ(test, set_memory_rw(va + PAGE_SIZE, 2), 0);
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, true, true, false,
+			       true);
+
+	/* page 3 invalid, and valid again */
+	KUNIT_EXPECT_EQ(test, pt_set_memory_valid(va + 3 * PAGE_SIZE, 1, 0),
+			0);
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, i != 3, true, false,
+			       i != 3 || !np_alias);
+	KUNIT_EXPECT_EQ(test, pt_set_memory_valid(va + 3 * PAGE_SIZE, 1, 1),
+			0);
+	for (i = 0; i < 4; i++)
+		pt_expect_page(test, area, lm[i], i, other, true, true, false,
+			       true);
+	migrate_enable();
+}
+
+/*
+ * set_direct_map_invalid_noflush() and set_direct_map_default_noflush()
+ * with interrupts disabled, as hibernation's hibernate_map_page() calls
+ * them (and x86's DEBUG_PAGEALLOC the same __set_pages_np/p()): a page
+ * already mapped by its own PTE changes without an allocation or an IPI,
+ * the PTE the kernel's descent reads follows, and once the caller has
+ * invalidated, no CPU reaches the page through the direct map until it is
+ * valid again.
+ */
+static void pgtlib_test_set_direct_map_irqs_off(struct kunit *test)
+{
+	struct page *page;
+	unsigned long va;
+	u8 byte;
+	int other;
+	u64 val;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	if (!can_set_direct_map())
+		kunit_skip(test, "the direct map cannot be changed by page");
+	page = pt_alloc_page(test);
+	va = (unsigned long)page_address(page);
+	*(u8 *)va = 0x6b;
+	/*
+	 * With interrupts on, the page gets a PTE of its own that stays (on
+	 * x86 no collapse takes it back while a later test counts
+	 * DirectMap4k).
+	 */
+	KUNIT_ASSERT_EQ(test, pt_set_memory_4k(va), 0);
+	KUNIT_ASSERT_NE(test, pt_kernel_pte_val(va), ~0ULL);
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	local_irq_disable();
+	KUNIT_EXPECT_EQ(test, set_direct_map_invalid_noflush(page), 0);
+	val = pt_kernel_pte_val(va);
+	local_irq_enable();
+	KUNIT_EXPECT_FALSE(test, PT_PTE_VALID(val));
+	flush_tlb_kernel_range(va, va + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pt_peek(va, &byte), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), -EFAULT);
+
+	local_irq_disable();
+	KUNIT_EXPECT_EQ(test, set_direct_map_default_noflush(page), 0);
+	val = pt_kernel_pte_val(va);
+	local_irq_enable();
+	KUNIT_EXPECT_TRUE(test, PT_PTE_VALID(val));
+	KUNIT_EXPECT_TRUE(test, PT_RAW_WRITABLE(val));
+	KUNIT_EXPECT_FALSE(test, PT_PTE_EXEC(val));
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 0x6b);
+	byte = 0x6c;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va, &byte, true), 0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, *(u8 *)va, 0x6c);
+}
+
+/* @stage end */
 static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
 	KUNIT_CASE(pgtlib_test_kernel_whole_tables),
@@ -5041,6 +5307,10 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_commit_local),
 	KUNIT_CASE(pgtlib_test_kernel_map_prot),
 	KUNIT_CASE(pgtlib_test_kernel_protect_prot),
+/* @stage end */
+/* @stage pageattr */
+	KUNIT_CASE(pgtlib_test_set_memory_vmalloc),
+	KUNIT_CASE(pgtlib_test_set_direct_map_irqs_off),
 /* @stage end */
 /* @stage split-op */
 	KUNIT_CASE(pgtlib_test_kernel_split),

@@ -507,7 +507,9 @@ static int pgtlib_apply_leaf(struct pgtlib_op *op, unsigned int level,
 /* @stage collapse */
 /*
  * If the table under @ep holds leaves one level down that map one aligned,
- * contiguous range with one protection, replace it by a single leaf.
+ * contiguous range with one protection (but for the bits of op->set_mask,
+ * which the leaf gets where any child has them), replace it by a single
+ * leaf.
  */
 static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 				void *ep, unsigned long addr)
@@ -515,6 +517,7 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 	unsigned int child = level - 1, i, n = pgtlib_level_ptrs(child);
 	unsigned long size = __pgtlib_level_size(level);
 	unsigned long step = __pgtlib_level_size(child) >> PAGE_SHIFT;
+	u64 any = pgprot_val(op->set_mask), seen;
 	unsigned long *entries, pfn, first;
 	void *table;
 	pgprot_t prot;
@@ -536,19 +539,24 @@ static void pgtlib_try_collapse(struct pgtlib_op *op, unsigned int level,
 		return;
 	pfn = pgtlib_entry_pfn(child, first);
 	prot = pgtlib_arch_leaf_prot(child, first);
+	seen = pgprot_val(prot);
 	if (!IS_ALIGNED(pfn, size >> PAGE_SHIFT) ||
 	    !pgtlib_arch_leaf_phys_ok(level, PFN_PHYS(pfn)))
 		return;
 	for (i = 1; i < n; i++) {
 		unsigned long val = pgtlib_entry_read(child, &entries[i]);
+		u64 p;
 
 		val = pgtlib_leaf_set_cont(child, val, false);
 		if (!pgtlib_entry_leaf(child, val) ||
-		    pgtlib_entry_pfn(child, val) != pfn + i * step ||
-		    pgprot_val(pgtlib_arch_leaf_prot(child, val)) !=
-		    pgprot_val(prot))
+		    pgtlib_entry_pfn(child, val) != pfn + i * step)
 			return;
+		p = pgprot_val(pgtlib_arch_leaf_prot(child, val));
+		if ((p ^ pgprot_val(prot)) & ~any)
+			return;
+		seen |= p;
 	}
+	prot = __pgprot(pgprot_val(prot) | (seen & any));
 
 	if (PGTLIB_ARCH_NEEDS_BBM && (op->space->flags & PGTLIB_SPACE_LIVE)) {
 		pgtlib_entry_write(level, ep, 0);
@@ -1028,6 +1036,18 @@ noinline int pgtlib_range_slow(struct pgtlib_txn *txn,
 	return pgtlib_op_slow(&op);
 }
 
+/* @stage collapse */
+noinline int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
+				  unsigned long size, pgprot_t any)
+{
+	struct pgtlib_op op __uninitialized;
+
+	pgtlib_op_init(&op, txn, PGTLIB_OP_COLLAPSE, va, size);
+	op.set_mask = any;
+	return pgtlib_op_slow(&op);
+}
+
+/* @stage end */
 /* @stage noflush */
 /*
  * The _noflush operations' general path: a transaction of their own,

@@ -36,7 +36,7 @@ struct pgtlib_op {
 	phys_addr_t phys;		/* MAP: output address of @start */
 	struct page **pages;		/* MAP: or one page per base page */
 	pgprot_t prot;			/* MAP: PTE-form protection */
-	pgprot_t set_mask;		/* PROTECT */
+	pgprot_t set_mask;		/* PROTECT; COLLAPSE: may differ */
 	pgprot_t clear_mask;		/* PROTECT */
 	struct list_head tables;	/* claimed table pages */
 	unsigned int mod_mask;		/* PGTBL_*_MODIFIED */
@@ -318,6 +318,10 @@ int pgtlib_range_slow(struct pgtlib_txn *txn, enum pgtlib_op_kind kind,
 /* @stage protect */
 int pgtlib_protect_slow(struct pgtlib_txn *txn, unsigned long va,
 			unsigned long size, pgprot_t set, pgprot_t clear);
+/* @stage end */
+/* @stage collapse */
+int pgtlib_collapse_slow(struct pgtlib_txn *txn, unsigned long va,
+			 unsigned long size, pgprot_t any);
 /* @stage end */
 /* @stage noflush */
 int pgtlib_noflush_slow(struct pgtlib_space *space, enum pgtlib_op_kind kind,

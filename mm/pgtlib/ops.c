@@ -1313,14 +1313,38 @@ EXPORT_SYMBOL_GPL(pgtlib_change_ptes_noflush);
 int pgtlib_collapse(struct pgtlib_txn *txn, unsigned long va,
 		    unsigned long size)
 {
+	return pgtlib_collapse_any(txn, va, size, __pgprot(0));
+}
+EXPORT_SYMBOL_GPL(pgtlib_collapse);
+
+/**
+ * pgtlib_collapse_any() - restore huge leaves whose entries differ in bits
+ * @txn: an open transaction
+ * @va: first virtual address, page aligned
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @any: protection bits the entries of a table may differ in
+ *
+ * As pgtlib_collapse(), but the entries of a table need agree only outside
+ * @any, and the huge leaf has each bit of @any that one of them has. It is
+ * for bits a caller may give every page of the leaf: ones the CPU sets
+ * itself or that an earlier change dropped (x86's CPA: the dirty bit,
+ * which set_memory_ro() clears, and the global bit, which a non-present
+ * PTE loses). As the entries agree outside @any, the leaf gets no bit of
+ * @any that some page did not have with the same other bits.
+ *
+ * Return: as pgtlib_collapse().
+ */
+int pgtlib_collapse_any(struct pgtlib_txn *txn, unsigned long va,
+			unsigned long size, pgprot_t any)
+{
 	int ret;
 
 	ret = pgtlib_check_txn_range(txn, va, size);
 	if (ret)
 		return ret;
-	return pgtlib_range_slow(txn, PGTLIB_OP_COLLAPSE, va, size);
+	return pgtlib_collapse_slow(txn, va, size, any);
 }
-EXPORT_SYMBOL_GPL(pgtlib_collapse);
+EXPORT_SYMBOL_GPL(pgtlib_collapse_any);
 /* @stage end */
 /* @stage split-op */
 
