@@ -82,6 +82,13 @@ tlb_kreq() { cat /sys/kernel/debug/pgtbench/kreq 2>/dev/null || echo 0; }
 tlb_callers() { sed "s/^/PGTBENCH-KF $1 /" /sys/kernel/debug/pgtbench/kflush 2>/dev/null; }
 pt_tables() { cat /sys/kernel/debug/pgtbench/tables 2>/dev/null || echo 0; }
 pt_vtables() { cat /sys/kernel/debug/pgtbench/vtables 2>/dev/null || echo 0; }
+# the tables a phase added and removed, by level and first address
+pt_vtlist_diff() {
+	[ -r /sys/kernel/debug/pgtbench/vtlist ] || return 0
+	cat /sys/kernel/debug/pgtbench/vtlist >/tmp/vtlist1
+	echo "PGTBENCH-VTLIST id=$1 added: $(grep -vxFf /tmp/vtlist0 /tmp/vtlist1 | tr '\n' ' ')"
+	echo "PGTBENCH-VTLIST id=$1 removed: $(grep -vxFf /tmp/vtlist1 /tmp/vtlist0 | tr '\n' ' ')"
+}
 
 # make bench: the same workloads in the base and the pgtlib kernel
 if [ "$MODE" = bench ]; then
@@ -139,6 +146,7 @@ if [ "$MODE" = bench ]; then
 		k0=$(tlb_kreq)
 		p0=$(pt_tables)
 		v0=$(pt_vtables)
+		cat /sys/kernel/debug/pgtbench/vtlist >/tmp/vtlist0 2>/dev/null
 		tlb_callers 0
 		for r in 1 2 3; do
 			modprobe test_vmalloc run_test_mask=$((1 << id)) nr_threads=1 \
@@ -146,6 +154,7 @@ if [ "$MODE" = bench ]; then
 				test_repeat_count=1
 		done
 		tlb_callers 1
+		pt_vtlist_diff $id
 		echo "PGTBENCH-VMALLOC id=$id tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 		end 0
 	done
@@ -156,6 +165,9 @@ if [ "$MODE" = bench ]; then
 	k0=$(tlb_kreq)
 	p0=$(pt_tables)
 	v0=$(pt_vtables)
+	cat /sys/kernel/debug/pgtbench/vtlist >/tmp/vtlist0 2>/dev/null
+	# whether order-9 pages are free: vmalloc_huge() falls back to pages
+	echo "PGTBENCH-BUDDY before huge: $(cat /proc/buddyinfo | tr '\n' ' ')"
 	tlb_callers 0
 	for r in 1 2 3; do
 		modprobe test_vmalloc run_test_mask=1 nr_threads=1 use_huge=1 \
@@ -163,6 +175,7 @@ if [ "$MODE" = bench ]; then
 			test_repeat_count=1
 	done
 	tlb_callers 1
+	pt_vtlist_diff huge
 	echo "PGTBENCH-VMALLOC id=0 tlb=$(($(tlb_events) - t0)) req=$(($(tlb_req) - q0)) kreq=$(($(tlb_kreq) - k0)) tables=$(($(pt_tables) - p0)) vtables=$(($(pt_vtables) - v0)) loops=$VMALLOC_LOOPS"
 	end 0
 	# x86_64 (DirectMap4k): a module loaded and freed 100 times

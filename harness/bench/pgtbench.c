@@ -585,6 +585,68 @@ static int pgtbench_vtables_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pgtbench_vtables);
 
+/*
+ * Where the tables vtables counts are: a line per table below a PUD or
+ * PMD entry, its level and the first address it maps, so that a run can
+ * tell which tables a phase added (vmalloc's, or a module's).
+ */
+static void pgtbench_vtlist_pmd(struct seq_file *m, pud_t *pud,
+				unsigned long addr, unsigned long end)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+	unsigned long next;
+
+	do {
+		pmd_t e = pmdp_get(pmd);
+
+		next = pmd_addr_end(addr, end);
+		if (!pmd_none(e) && pmd_present(e) && !pmd_leaf(e))
+			seq_printf(m, "pte %lx\n", addr & PMD_MASK);
+	} while (pmd++, addr = next, addr != end);
+}
+
+static void pgtbench_vtlist_pud(struct seq_file *m, p4d_t *p4d,
+				unsigned long addr, unsigned long end)
+{
+	pud_t *pud = pud_offset(p4d, addr);
+	unsigned long next;
+
+	do {
+		pud_t e = pudp_get(pud);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(e) || !pud_present(e) || pud_leaf(e))
+			continue;
+		if (!mm_pmd_folded(&init_mm))
+			seq_printf(m, "pmd %lx\n", addr & PUD_MASK);
+		pgtbench_vtlist_pmd(m, pud, addr, next);
+	} while (pud++, addr = next, addr != end);
+}
+
+static int pgtbench_vtlist_show(struct seq_file *m, void *v)
+{
+	unsigned long addr = VMALLOC_START & PGDIR_MASK, next;
+	unsigned long end = ((VMALLOC_END - 1) | ~PGDIR_MASK) + 1;
+
+	mmap_write_lock(&init_mm);
+	do {
+		pgd_t *pgd = pgd_offset_k(addr);
+		p4d_t *p4d;
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgdp_get(pgd)) || !pgd_present(pgdp_get(pgd)))
+			continue;
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_none(p4dp_get(p4d)) || !p4d_present(p4dp_get(p4d)) ||
+		    p4d_leaf(p4dp_get(p4d)))
+			continue;
+		pgtbench_vtlist_pud(m, p4d, addr, next);
+	} while (addr = next, addr != end);
+	mmap_write_unlock(&init_mm);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pgtbench_vtlist);
+
 static atomic_long_t pgtbench_user_req = ATOMIC_LONG_INIT(0);
 
 /* Called by x86's native_flush_tlb_multi() (x86-tlb-count.patch). */
@@ -967,6 +1029,7 @@ static int __init pgtbench_init(void)
 	pgtbench_cpa_init();
 	debugfs_create_file("vtables", 0400, dir, NULL,
 			    &pgtbench_vtables_fops);
+	debugfs_create_file("vtlist", 0400, dir, NULL, &pgtbench_vtlist_fops);
 	debugfs_create_file("kflush", 0400, dir, NULL, &pgtbench_kf_fops);
 	debugfs_create_file("kreq", 0400, dir, NULL, &pgtbench_kreq_fops);
 	debugfs_create_file("age", 0200, dir, NULL, &pgtbench_age_fops);
