@@ -89,9 +89,9 @@ EOF
 	touch -r "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
 	# pgtbench.c edited while an earlier run was building is no newer than
 	# what that run built from the old text: then make it newer
-	if ! cmp -s "$HARNESS/bench/pgtbench.c" "$BENCH/$kind/pgtbench.c.last"; then
+	if ! cmp -s "$HARNESS/bench/pgtbench.c" "$BENCH/$kind/pgtbench.c.last-$ARCH"; then
 		touch "$t.tmp/mm/pgtbench.c"
-		cp "$HARNESS/bench/pgtbench.c" "$BENCH/$kind/pgtbench.c.last"
+		cp "$HARNESS/bench/pgtbench.c" "$BENCH/$kind/pgtbench.c.last-$ARCH"
 	fi
 	# the base: guest_memfd's flag the upstream way, for comparison
 	if [ "$kind" = base ]; then

@@ -21,7 +21,11 @@
  * splits: x86's direct_map_level{2,3}_splits; tables:
  * /sys/kernel/debug/pgtbench/tables; dm: DirectMap4k/2M/1G of
  * /proc/meminfo (kB, x86) before, mapped, freed, and after
- * "echo 2 > /proc/sys/vm/drop_caches" has run the shrinkers (drained).
+ * "echo 3 > /proc/sys/vm/drop_caches" has run the shrinkers and
+ * lru_add_drain_all() (drained): a truncated folio that a CPU's LRU-add
+ * batch still holds is freed only when the batch drains (up to a batch of
+ * folios per CPU, in both kernels), and the direct-map pictures after
+ * free come after this.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -165,7 +169,7 @@ static void drain(void)
 	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
 
 	if (f) {
-		fputs("2\n", f);
+		fputs("3\n", f);
 		fclose(f);
 	}
 }
