@@ -147,9 +147,12 @@ static unsigned long pgtbench_splits(void)
 /*
  * Count the table pages of init_mm by walking it from its pgd, level by
  * level, with the kernel's own pXd accessors. A table is counted where an
- * entry points to it, and only if its level is not folded.
+ * entry points to it, and only if its level is not folded. With @m, each
+ * table below a PUD or PMD entry is also listed: its level and @addr, the
+ * first address it maps.
  */
-static unsigned long pgtbench_count_pmd(pud_t *pud)
+static unsigned long pgtbench_count_pmd(pud_t *pud, unsigned long addr,
+					struct seq_file *m)
 {
 	pmd_t *pmd = pmd_offset(pud, 0);
 	unsigned long n = 0;
@@ -161,14 +164,17 @@ static unsigned long pgtbench_count_pmd(pud_t *pud)
 		if (pmd_none(e) || !pmd_present(e) || pmd_leaf(e))
 			continue;
 		n++;
+		if (m)
+			seq_printf(m, "pte %lx\n", addr + i * PMD_SIZE);
 	}
 	return n;
 }
 
-static unsigned long pgtbench_count_pud(p4d_t *p4d)
+static unsigned long pgtbench_count_pud(p4d_t *p4d, unsigned long addr,
+					struct seq_file *m)
 {
 	pud_t *pud = pud_offset(p4d, 0);
-	unsigned long n = 0;
+	unsigned long n = 0, a;
 	int i;
 
 	for (i = 0; i < PTRS_PER_PUD; i++) {
@@ -176,12 +182,16 @@ static unsigned long pgtbench_count_pud(p4d_t *p4d)
 
 		if (pud_none(e) || !pud_present(e) || pud_leaf(e))
 			continue;
-		n += !mm_pmd_folded(&init_mm) + pgtbench_count_pmd(pud + i);
+		a = addr + i * PUD_SIZE;
+		if (m && !mm_pmd_folded(&init_mm))
+			seq_printf(m, "pmd %lx\n", a);
+		n += !mm_pmd_folded(&init_mm) + pgtbench_count_pmd(pud + i, a, m);
 	}
 	return n;
 }
 
-static unsigned long pgtbench_count_p4d(pgd_t *pgd)
+static unsigned long pgtbench_count_p4d(pgd_t *pgd, unsigned long addr,
+					struct seq_file *m)
 {
 	p4d_t *p4d = p4d_offset(pgd, 0);
 	unsigned long n = 0;
@@ -192,26 +202,30 @@ static unsigned long pgtbench_count_p4d(pgd_t *pgd)
 
 		if (p4d_none(e) || !p4d_present(e) || p4d_leaf(e))
 			continue;
-		n += !mm_pud_folded(&init_mm) + pgtbench_count_pud(p4d + i);
+		n += !mm_pud_folded(&init_mm) +
+		     pgtbench_count_pud(p4d + i, addr + i * P4D_SIZE, m);
 	}
 	return n;
 }
 
 /* Table pages below the top-level entries that [start, end] touches. */
 static unsigned long pgtbench_count_tables_in(unsigned long start,
-					      unsigned long end)
+					      unsigned long end,
+					      struct seq_file *m)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, addr = start & PGDIR_MASK;
 	int i;
 
 	/* as ptdump does: nothing frees init_mm tables under this lock */
 	mmap_write_lock(&init_mm);
-	for (i = pgd_index(start); i <= pgd_index(end); i++) {
+	for (i = pgd_index(start); i <= pgd_index(end);
+	     i++, addr += PGDIR_SIZE) {
 		pgd_t e = pgdp_get(init_mm.pgd + i);
 
 		if (pgd_none(e) || !pgd_present(e) || pgd_leaf(e))
 			continue;
-		n += !mm_p4d_folded(&init_mm) + pgtbench_count_p4d(init_mm.pgd + i);
+		n += !mm_p4d_folded(&init_mm) +
+		     pgtbench_count_p4d(init_mm.pgd + i, addr, m);
 	}
 	mmap_write_unlock(&init_mm);
 	return n;
@@ -219,7 +233,7 @@ static unsigned long pgtbench_count_tables_in(unsigned long start,
 
 static unsigned long pgtbench_count_tables(void)
 {
-	return pgtbench_count_tables_in(0, ULONG_MAX);
+	return pgtbench_count_tables_in(0, ULONG_MAX, NULL);
 }
 
 /* ---- workloads ---- */
@@ -580,7 +594,8 @@ DEFINE_SHOW_ATTRIBUTE(pgtbench_ns);
 static int pgtbench_vtables_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%lu\n",
-		   pgtbench_count_tables_in(VMALLOC_START, VMALLOC_END - 1));
+		   pgtbench_count_tables_in(VMALLOC_START, VMALLOC_END - 1,
+					    NULL));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pgtbench_vtables);
@@ -590,59 +605,9 @@ DEFINE_SHOW_ATTRIBUTE(pgtbench_vtables);
  * PMD entry, its level and the first address it maps, so that a run can
  * tell which tables a phase added (vmalloc's, or a module's).
  */
-static void pgtbench_vtlist_pmd(struct seq_file *m, pud_t *pud,
-				unsigned long addr, unsigned long end)
-{
-	pmd_t *pmd = pmd_offset(pud, addr);
-	unsigned long next;
-
-	do {
-		pmd_t e = pmdp_get(pmd);
-
-		next = pmd_addr_end(addr, end);
-		if (!pmd_none(e) && pmd_present(e) && !pmd_leaf(e))
-			seq_printf(m, "pte %lx\n", addr & PMD_MASK);
-	} while (pmd++, addr = next, addr != end);
-}
-
-static void pgtbench_vtlist_pud(struct seq_file *m, p4d_t *p4d,
-				unsigned long addr, unsigned long end)
-{
-	pud_t *pud = pud_offset(p4d, addr);
-	unsigned long next;
-
-	do {
-		pud_t e = pudp_get(pud);
-
-		next = pud_addr_end(addr, end);
-		if (pud_none(e) || !pud_present(e) || pud_leaf(e))
-			continue;
-		if (!mm_pmd_folded(&init_mm))
-			seq_printf(m, "pmd %lx\n", addr & PUD_MASK);
-		pgtbench_vtlist_pmd(m, pud, addr, next);
-	} while (pud++, addr = next, addr != end);
-}
-
 static int pgtbench_vtlist_show(struct seq_file *m, void *v)
 {
-	unsigned long addr = VMALLOC_START & PGDIR_MASK, next;
-	unsigned long end = ((VMALLOC_END - 1) | ~PGDIR_MASK) + 1;
-
-	mmap_write_lock(&init_mm);
-	do {
-		pgd_t *pgd = pgd_offset_k(addr);
-		p4d_t *p4d;
-
-		next = pgd_addr_end(addr, end);
-		if (pgd_none(pgdp_get(pgd)) || !pgd_present(pgdp_get(pgd)))
-			continue;
-		p4d = p4d_offset(pgd, addr);
-		if (p4d_none(p4dp_get(p4d)) || !p4d_present(p4dp_get(p4d)) ||
-		    p4d_leaf(p4dp_get(p4d)))
-			continue;
-		pgtbench_vtlist_pud(m, p4d, addr, next);
-	} while (addr = next, addr != end);
-	mmap_write_unlock(&init_mm);
+	pgtbench_count_tables_in(VMALLOC_START, VMALLOC_END - 1, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pgtbench_vtlist);
