@@ -183,7 +183,7 @@ void unmapped_kunmap_local(const void *addr)
 
 	slot = (va - k->va) >> PAGE_SHIFT;
 	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
-		      "unmapped_alloc: kunmap of %p on another CPU\n", addr))
+		      "unmapped_alloc: kunmap of %p, not in this CPU's window\n", addr))
 		return;
 	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), PGTLIB_TXN_NOALLOC);
 	WARN_ON_ONCE(pgtlib_unmap(&txn, va, PAGE_SIZE));

@@ -66,6 +66,24 @@ static inline bool unmapped_kmap_addr(const void *addr)
 	       (unsigned long)addr - unmapped_kmap_start < unmapped_kmap_size;
 }
 
+/**
+ * unmapped_kunmap_addr() - whether kunmap_local() was given the window's address
+ * @addr: an address kmap_local_page() returned
+ *
+ * kunmap_local() sees direct-map addresses and the window's only. The
+ * window is a vmalloc area, and on the architectures that have this
+ * allocator the vmalloc range lies above every direct-map address: one
+ * comparison tells them apart, the cheaper test for kunmap_local()'s
+ * path. unmapped_kunmap_local() checks the slot.
+ *
+ * Return: true if @addr is not a direct-map address.
+ */
+static inline bool unmapped_kunmap_addr(const void *addr)
+{
+	return static_branch_unlikely(&unmapped_pages_in_use) &&
+	       (unsigned long)addr >= unmapped_kmap_start;
+}
+
 /* @stage end */
 /**
  * unmapped_folio_alloc() - allocate an order-0 folio outside the direct map
@@ -131,6 +149,11 @@ static inline bool unmapped_page(const struct page *page)
 
 /* @stage unmapped-kmap */
 static inline bool unmapped_kmap_addr(const void *addr)
+{
+	return false;
+}
+
+static inline bool unmapped_kunmap_addr(const void *addr)
 {
 	return false;
 }
