@@ -683,7 +683,16 @@ static int __init unmapped_window_init(void)
 	struct vm_struct *vm;
 	int cpu, ret;
 
-	vm = get_vm_area(size, 0);
+	/*
+	 * At the top of the vmalloc range, as percpu's areas are: a
+	 * permanent area at its bottom would move every later vmalloc()
+	 * up, and with it the tables they take.
+	 */
+	vm = __get_vm_area_caller(size, 0,
+				  ALIGN_DOWN(VMALLOC_END - size - PAGE_SIZE, PMD_SIZE),
+				  VMALLOC_END, (void *)_THIS_IP_);
+	if (!vm)
+		vm = get_vm_area(size, 0);
 	if (!vm)
 		return -ENOMEM;
 	va = (unsigned long)vm->addr;
