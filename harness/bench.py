@@ -340,6 +340,22 @@ def vmalloc_run_problems(bs, ls, tol):
     return bad
 
 
+def vmalloc_areas(path):
+    """The vmalloc areas guest-init listed before the test_vmalloc run
+    (PGTBENCH-VMI, /proc/vmallocinfo), as "size caller" keys; the
+    lazily freed ones apart, whose place the next purge frees."""
+    areas = []
+    with open(path, errors="replace") as f:
+        for l in f:
+            i = l.find("PGTBENCH-VMI ")
+            if i < 0:
+                continue
+            w = l[i:].split()
+            if len(w) >= 4:
+                areas.append("%s %s" % (w[2], w[3].split("+")[0]))
+    return areas
+
+
 def num(v):
     try:
         return float(v)
@@ -494,6 +510,14 @@ def main():
                             for r in (base, lib)],
                           "ok" if not bad else "MISSED"))
         problems += ["test_vmalloc (whole run): %s" % x for x in bad]
+        # where the run starts: an area one kernel has and the other has
+        # not moves every later area of the run
+        ba, la = vmalloc_areas(a.base), vmalloc_areas(a.pgtlib)
+        only = [[x for x in p if p.count(x) > q.count(x)] for p, q in
+                ((ba, la), (la, ba))]
+        print("vmalloc areas before the run (size, caller), in one kernel "
+              "only: base %s; pgtlib %s" % tuple(
+                  ", ".join(sorted(set(o))) or "none" for o in only))
     print("port check: %d ported row(s) against their issue's limits: %s" % (
         sum(1 for r in out["rows"] if r["port_problems"] is not None and
             PORTED and r["workload"].startswith(PORTED)),

@@ -16,6 +16,14 @@
 #                              the caller of each kernel request, and count
 #                              user address spaces' apart (pgtbench debugfs)
 #   arch/arm64/Kconfig.debug   + config DEBUG_TLBFLUSH (x86 has it)
+#   lib/test_vmalloc.c         harness/bench/test-vmalloc-seed.patch: the
+#                              random cases draw from one fixed seed, so
+#                              that both kernels run the same sizes
+#   mm/vmalloc.c               harness/bench/vmalloc-sync-purge.patch: vfree()
+#                              waits for the lazy purge it triggered, so
+#                              that when it runs (and so how far the range
+#                              is used, how many tables and purges a run
+#                              takes) does not depend on the scheduler
 #   base only: guest_memfd    harness/bench/gmem-perfolio.patch: the upstream
 #                              series' GUEST_MEMFD_FLAG_NO_DIRECT_MAP (a
 #                              direct-map change and a flush per folio), the
@@ -61,7 +69,7 @@ make_tree() {
 	# mm/pgtbench.c, and the build hooks
 	cp "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
 	for f in mm/Makefile arch/arm64/Kconfig.debug arch/arm64/include/asm/tlbflush.h \
-		arch/x86/mm/tlb.c; do
+		arch/x86/mm/tlb.c lib/test_vmalloc.c mm/vmalloc.c; do
 		own_copy "$t.tmp/$f"
 	done
 	printf '\n# make bench (harness/bench.sh), not part of pgtlib\nobj-y += pgtbench.o\n' \
@@ -78,6 +86,12 @@ EOF
 	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
 		-i "$HARNESS/bench/x86-tlb-count.patch") ||
 		{ echo "x86-tlb-count.patch does not apply to the $kind tree"; return 1; }
+	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
+		-i "$HARNESS/bench/test-vmalloc-seed.patch") ||
+		{ echo "test-vmalloc-seed.patch does not apply to the $kind tree"; return 1; }
+	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
+		-i "$HARNESS/bench/vmalloc-sync-purge.patch") ||
+		{ echo "vmalloc-sync-purge.patch does not apply to the $kind tree"; return 1; }
 	# the changed files are as new as what changed them, no newer: make
 	# rebuilds what depends on them only when the bench files change
 	touch -d "@$(newest "$src/mm/Makefile" "$HARNESS/bench.sh")" "$t.tmp/mm/Makefile" \
@@ -86,6 +100,10 @@ EOF
 		"$HARNESS/bench/arm64-tlbi-count.patch")" "$t.tmp/arch/arm64/include/asm/tlbflush.h"
 	touch -d "@$(newest "$src/arch/x86/mm/tlb.c" \
 		"$HARNESS/bench/x86-tlb-count.patch")" "$t.tmp/arch/x86/mm/tlb.c"
+	touch -d "@$(newest "$src/lib/test_vmalloc.c" \
+		"$HARNESS/bench/test-vmalloc-seed.patch")" "$t.tmp/lib/test_vmalloc.c"
+	touch -d "@$(newest "$src/mm/vmalloc.c" \
+		"$HARNESS/bench/vmalloc-sync-purge.patch")" "$t.tmp/mm/vmalloc.c"
 	touch -r "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
 	# pgtbench.c edited while an earlier run was building is no newer than
 	# what that run built from the old text: then make it newer

@@ -139,6 +139,11 @@ if [ "$MODE" = bench ]; then
 	# thread, fixed order, loaded 3 times; busybox modprobe runs it twice
 	# each time (see below): harness/bench.py takes the best of the six
 	# Summary lines
+	# the vmalloc range's areas before the run (harness/bench.py
+	# compares the two kernels': where the run starts; real
+	# addresses with kptr_restrict=1, as root)
+	echo 1 >/proc/sys/kernel/kptr_restrict
+	sed 's/^/PGTBENCH-VMI /' /proc/vmallocinfo 2>/dev/null
 	for id in 0 1 2 3 4 5 7 8 9 10; do
 		begin bench:vmalloc:$id
 		t0=$(tlb_events)
