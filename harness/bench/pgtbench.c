@@ -21,7 +21,8 @@
  *           cause, are not vmalloc's
  *   kflush  read: x86 kernel TLB invalidation requests so far, by caller
  *           (flush_tlb_all() and flush_tlb_kernel_range() note theirs
- *           through x86-tlb-count.patch): "<caller> <n>" per line
+ *           through x86-tlb-count.patch; a lazy purge's under the
+ *           purge's caller): "<caller> <n>" per line
  *   kreq    read: nr_tlb_remote_flush less x86's requests for user address
  *           spaces (native_flush_tlb_multi(), noted through
  *           x86-tlb-count.patch), in one read: test_vmalloc's rows count
@@ -652,6 +653,7 @@ static const char * const pgtbench_cpa_fns[] = {
 static unsigned long pgtbench_cpa_lo[ARRAY_SIZE(pgtbench_cpa_fns)];
 static unsigned long pgtbench_cpa_hi[ARRAY_SIZE(pgtbench_cpa_fns)];
 static unsigned long pgtbench_arch_flush_lo, pgtbench_arch_flush_hi;
+static unsigned long pgtbench_purge_lo, pgtbench_purge_hi;
 
 static void __init pgtbench_fn_bounds(const char *name, unsigned long *lo,
 				      unsigned long *hi)
@@ -675,6 +677,8 @@ static void __init pgtbench_cpa_init(void)
 
 	pgtbench_fn_bounds("__pgtlib_arch_flush", &pgtbench_arch_flush_lo,
 			   &pgtbench_arch_flush_hi);
+	pgtbench_fn_bounds("__purge_vmap_area_lazy", &pgtbench_purge_lo,
+			   &pgtbench_purge_hi);
 	for (i = 0; i < ARRAY_SIZE(pgtbench_cpa_fns); i++)
 		pgtbench_fn_bounds(pgtbench_cpa_fns[i], &pgtbench_cpa_lo[i],
 				   &pgtbench_cpa_hi[i]);
@@ -698,6 +702,31 @@ static noinline bool pgtbench_from_cpa(unsigned long ip)
 	return false;
 }
 
+/*
+ * A lazy purge's request is noted under who asked for the purge (the
+ * drain work, _vm_unmap_aliases(), an allocation that found no room):
+ * __purge_vmap_area_lazy() itself says nothing of why it ran.
+ */
+static noinline unsigned long pgtbench_purge_caller(unsigned long ip)
+{
+	unsigned long *fp = __builtin_frame_address(0);
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_FRAME_POINTER) || !pgtbench_purge_lo ||
+	    ip < pgtbench_purge_lo || ip >= pgtbench_purge_hi)
+		return ip;
+	for (i = 0; i < 24 && fp && object_is_on_stack(fp); i++) {
+		if (fp[1] >= pgtbench_purge_lo && fp[1] < pgtbench_purge_hi) {
+			fp = (unsigned long *)fp[0];
+			if (fp && object_is_on_stack(fp))
+				return fp[1];
+			break;
+		}
+		fp = (unsigned long *)fp[0];
+	}
+	return ip;
+}
+
 void pgtbench_note_kflush(unsigned long ip);
 void pgtbench_note_kflush(unsigned long ip)
 {
@@ -706,6 +735,8 @@ void pgtbench_note_kflush(unsigned long ip)
 
 	if (pgtbench_from_cpa(ip))
 		ip = (unsigned long)pgtbench_cpa_via_pgtlib;
+	else
+		ip = pgtbench_purge_caller(ip);
 	spin_lock_irqsave(&pgtbench_kf_lock, flags);
 	for (i = 0; i < PGTBENCH_KF_CALLERS; i++) {
 		if (!pgtbench_kf_ip[i])
