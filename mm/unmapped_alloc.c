@@ -54,6 +54,9 @@
 #include "unmapped_alloc.h"
 
 DEFINE_STATIC_KEY_FALSE(unmapped_pages_in_use);
+/* @stage unmapped-kmap */
+EXPORT_SYMBOL(unmapped_pages_in_use);
+/* @stage end */
 
 struct unmapped_pool unmapped_pool = {
 	.lock = __SPIN_LOCK_UNLOCKED(unmapped_pool.lock),
@@ -83,8 +86,16 @@ struct unmapped_kmap {
 
 static DEFINE_PER_CPU(struct unmapped_kmap, unmapped_kmap);
 /* @stage unmapped-kmap */
+/*
+ * kmap_local_page() and kunmap_local() are inline in every module that
+ * maps pages, GPL or not, as they are on HIGHMEM (mm/highmem.c exports
+ * its kmap_local functions to all): so is what they read and call, the
+ * static key included.
+ */
 unsigned long unmapped_kmap_start __ro_after_init;
+EXPORT_SYMBOL(unmapped_kmap_start);
 unsigned long unmapped_kmap_size __ro_after_init;
+EXPORT_SYMBOL(unmapped_kmap_size);
 /* @stage end */
 static bool unmapped_ready __ro_after_init;
 
@@ -163,7 +174,7 @@ void *unmapped_kmap_local(struct page *page)
 	return (void *)va;
 }
 /* @stage unmapped-kmap */
-EXPORT_SYMBOL_GPL(unmapped_kmap_local);
+EXPORT_SYMBOL(unmapped_kmap_local);
 /* @stage end */
 
 /**
@@ -194,7 +205,7 @@ void unmapped_kunmap_local(const void *addr)
 	migrate_enable();
 }
 /* @stage unmapped-kmap */
-EXPORT_SYMBOL_GPL(unmapped_kunmap_local);
+EXPORT_SYMBOL(unmapped_kunmap_local);
 /* @stage end */
 
 /* @stage unmapped-kmap */
@@ -208,7 +219,7 @@ struct page *unmapped_kmap_to_page(const void *addr)
 {
 	return vmalloc_to_page(addr);
 }
-EXPORT_SYMBOL_GPL(unmapped_kmap_to_page);
+EXPORT_SYMBOL(unmapped_kmap_to_page);
 
 /* @stage end */
 /* Zero @nr pages from @page through this CPU's window. */
