@@ -9,6 +9,11 @@
  * then handed out from the blocks without any invalidation at all. Only
  * when no whole block is free does a refill fall back to a smaller block,
  * which splits the direct map's leaf once.
+/* @stage unmapped-batch */
+ * Where the direct map is mapped page by page there is no leaf to keep:
+ * such a refill takes a block's worth of smaller free blocks instead,
+ * without compaction, and removes them with one invalidation.
+/* @stage end */
  *
  * A page handed out carries UNMAPPED_PAGE_MARK in page->private. Its last
  * reference, whoever drops it, ends in free_pages_prepare(), which gives
@@ -340,25 +345,25 @@ bool __unmapped_page_freed(struct page *page, unsigned int order)
 }
 
 /*
- * Remove a new block from the direct map. With @zero, its pages are zeroed
- * first, through the direct map while it is still there (cheaper than one
- * by one through the window); else they are left as they are, and zeroed
- * through the window only for the callers that ask (@b->dirty).
+ * Remove a new block from the direct map in @txn: invalidated when @txn
+ * commits. With @zero, its pages are zeroed first, through the direct map
+ * while it is still there (cheaper than one by one through the window);
+ * else they are left as they are, and zeroed through the window only for
+ * the callers that ask (@b->dirty). On error the direct map is as it was.
  */
-static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
+static int unmapped_block_remove(struct pgtlib_txn *txn,
+				 struct unmapped_block *b, struct page *page,
 				 unsigned int order, bool zero)
 {
-	struct pgtlib_space *kernel = pgtlib_kernel_space();
 	unsigned long va = (unsigned long)page_address(page);
 	unsigned long size = PAGE_SIZE << order;
 	struct pgtlib_leaf leaf;
-	struct pgtlib_txn txn;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; zero && i < 1U << order; i++)
 		clear_page(page_address(page + i));
-	ret = pgtlib_query(kernel, va, &leaf);
+	ret = pgtlib_query(txn->space, va, &leaf);
 	if (ret)
 		return ret;
 	if (!leaf.present)
@@ -377,27 +382,104 @@ static int unmapped_block_remove(struct unmapped_block *b, struct page *page,
 	if (ret)
 		return ret;
 
-	pgtlib_txn_begin(&txn, kernel, 0);
-	ret = pgtlib_unmap(&txn, va, size);
-	pgtlib_txn_commit(&txn);
+	ret = pgtlib_unmap(txn, va, size);
 	if (ret) {
 		mtree_erase(&unmapped_pool.blocks, b->pfn);
 		return ret;
 	}
 	/* The pool's free pages have no reference: speculative gets fail. */
 	set_page_count(page, 0);
-/* @stage unmapped-stats */
-	spin_lock_irq(&unmapped_pool.lock);
-	unmapped_pool.stats.blocks_removed++;
-	if (order < UNMAPPED_BLOCK_ORDER)
-		unmapped_pool.stats.blocks_fallback++;
-	unmapped_pool.stats.splits += txn.stats.leaves_split;
-	unmapped_pool.stats.flushes += txn.stats.flushes;
-	spin_unlock_irq(&unmapped_pool.lock);
-/* @stage end */
 	return 0;
 }
 
+/*
+ * Give the pool @nr blocks, linked on @blocks, that @txn removed from the
+ * direct map and invalidated; @fallback of them are smaller than a PMD.
+ * Called with the mutex held.
+ */
+static void unmapped_blocks_add(struct list_head *blocks, unsigned int nr,
+				unsigned int fallback,
+				const struct pgtlib_txn *txn)
+{
+	/* Before any page is handed out, so that its last put comes here. */
+	if (!static_key_enabled(&unmapped_pages_in_use))
+		static_branch_enable(&unmapped_pages_in_use);
+	spin_lock_irq(&unmapped_pool.lock);
+	list_splice(blocks, &unmapped_pool.partial);
+	unmapped_pool.nr_empty += nr;
+	WRITE_ONCE(unmapped_pool.generation, unmapped_pool.generation + 1);
+/* @stage unmapped-stats */
+	unmapped_pool.stats.blocks_removed += nr;
+	unmapped_pool.stats.blocks_fallback += fallback;
+	unmapped_pool.stats.splits += txn->stats.leaves_split;
+	unmapped_pool.stats.flushes += txn->stats.flushes;
+/* @stage end */
+	spin_unlock_irq(&unmapped_pool.lock);
+}
+
+/* @stage unmapped-batch */
+/*
+ * Whether the direct map maps RAM page by page (arm64 with rodata=full,
+ * DEBUG_PAGEALLOC): a whole block keeps no huge leaf there, it only shares
+ * one invalidation among its pages.
+ */
+bool unmapped_dmap_pages __ro_after_init;
+
+/*
+ * A refill where the direct map is mapped page by page: a whole block if
+ * one is free, else, rather than compact memory for one (each user page
+ * that compaction migrates costs an invalidation of its own), a block's
+ * worth of the largest smaller blocks that are free, none smaller than
+ * @order. Nothing is reclaimed. All of them leave the direct map with one
+ * invalidation and no split. *@bp is metadata for the first block; it is
+ * set to NULL if used. Called with the mutex held.
+ *
+ * Return: the number of blocks added to the pool, 0 if none was free.
+ */
+static unsigned int unmapped_refill_batch(gfp_t gfp, unsigned int order,
+					  struct unmapped_block **bp)
+{
+	/* no reclaim, and none of the reserves of those that cannot */
+	gfp_t ngfp = (gfp & ~__GFP_RECLAIM) | __GFP_NORETRY | __GFP_NOWARN |
+		     __GFP_NOMEMALLOC;
+	unsigned int nr = 0, fallback = 0, pages = 0;
+	struct unmapped_block *b;
+	struct pgtlib_txn txn;
+	struct page *page;
+	LIST_HEAD(blocks);
+	int o;
+
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
+	for (o = UNMAPPED_BLOCK_ORDER; o >= (int)order; o--) {
+		while (pages + (1U << o) <= UNMAPPED_BLOCK_PAGES) {
+			page = unmapped_block_pages(ngfp, o);
+			if (!page)
+				break;
+			b = *bp ?: unmapped_block_meta(gfp);
+			if (!b || unmapped_block_remove(&txn, b, page, o,
+							gfp & __GFP_ZERO)) {
+				__free_pages(page, o);
+				if (b && b == *bp)
+					memset(b, 0, sizeof(*b));
+				else
+					kfree(b);
+				goto commit;
+			}
+			*bp = NULL;
+			list_add_tail(&b->list, &blocks);
+			nr++;
+			fallback += o < UNMAPPED_BLOCK_ORDER;
+			pages += 1U << o;
+		}
+	}
+commit:
+	pgtlib_txn_commit(&txn);
+	if (nr)
+		unmapped_blocks_add(&blocks, nr, fallback, &txn);
+	return nr;
+}
+
+/* @stage end */
 /*
  * Add a block that can serve 2^@order pages, unless another task added
  * one since @gen was read. Called with no lock held, where @gfp may sleep.
@@ -408,7 +490,9 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 		     __GFP_NOWARN;
 	struct unmapped_block *b;
 	struct page *page = NULL;
+	struct pgtlib_txn txn;
 	int o, ret = -ENOMEM;
+	LIST_HEAD(blocks);
 
 	mutex_lock(&unmapped_pool.mutex);
 	if (READ_ONCE(unmapped_pool.generation) != gen) {
@@ -418,6 +502,12 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 	b = unmapped_block_meta(bgfp);
 	if (!b)
 		goto out;
+/* @stage unmapped-batch */
+	if (unmapped_dmap_pages && unmapped_refill_batch(bgfp, order, &b)) {
+		ret = 0;
+		goto out;
+	}
+/* @stage end */
 	/*
 	 * A whole block, first cheaply, then with reclaim and compaction
 	 * (a costly order: never the OOM killer); else smaller blocks, each
@@ -433,19 +523,15 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 	if (!page)
 		goto out;
 	/* a block is zeroed whole for a user that wants zeroed pages */
-	ret = unmapped_block_remove(b, page, o, gfp & __GFP_ZERO);
+	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), 0);
+	ret = unmapped_block_remove(&txn, b, page, o, gfp & __GFP_ZERO);
+	pgtlib_txn_commit(&txn);
 	if (ret) {
 		__free_pages(page, o);
 		goto out;
 	}
-	/* Before any page is handed out, so that its last put comes here. */
-	if (!static_key_enabled(&unmapped_pages_in_use))
-		static_branch_enable(&unmapped_pages_in_use);
-	spin_lock_irq(&unmapped_pool.lock);
-	list_add(&b->list, &unmapped_pool.partial);
-	unmapped_pool.nr_empty++;
-	WRITE_ONCE(unmapped_pool.generation, unmapped_pool.generation + 1);
-	spin_unlock_irq(&unmapped_pool.lock);
+	list_add(&b->list, &blocks);
+	unmapped_blocks_add(&blocks, 1, o < UNMAPPED_BLOCK_ORDER, &txn);
 	b = NULL;
 out:
 	mutex_unlock(&unmapped_pool.mutex);
@@ -723,6 +809,26 @@ static int __init unmapped_window_init(void)
 	return 0;
 }
 
+/* @stage unmapped-batch */
+/* Whether the direct map holds a free PMD-sized block page by page. */
+static bool __init unmapped_probe_dmap(void)
+{
+	struct page *page;
+	struct pgtlib_leaf leaf;
+	bool pages;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
+			   UNMAPPED_BLOCK_ORDER);
+	if (!page)
+		return false;
+	pages = !pgtlib_query(pgtlib_kernel_space(),
+			      (unsigned long)page_address(page), &leaf) &&
+		leaf.present && leaf.level == PGTLIB_LEVEL_PTE;
+	__free_pages(page, UNMAPPED_BLOCK_ORDER);
+	return pages;
+}
+
+/* @stage end */
 static int __init unmapped_alloc_init(void)
 {
 /* @stage unmapped-stats */
@@ -736,6 +842,9 @@ static int __init unmapped_alloc_init(void)
 		return 0;
 	}
 	INIT_WORK(&unmapped_pool.work, unmapped_work_fn);
+/* @stage unmapped-batch */
+	unmapped_dmap_pages = unmapped_probe_dmap();
+/* @stage end */
 	ret = unmapped_window_init();
 	if (ret) {
 		pr_err("unmapped_alloc: off: no window (%d)\n", ret);

@@ -98,6 +98,9 @@ struct unmapped_pool {
 
 extern struct unmapped_pool unmapped_pool;
 
+/* @stage unmapped-batch */
+extern bool unmapped_dmap_pages;
+/* @stage end */
 struct page *unmapped_block_pages(gfp_t gfp, unsigned int order);
 struct unmapped_block *unmapped_block_meta(gfp_t gfp);
 int unmapped_block_insert(struct unmapped_block *b, gfp_t gfp);

@@ -160,6 +160,9 @@ struct ua_seen {
 	unsigned int nr;
 	int fail_order;		/* fail this order and above, or -1 */
 	bool fail_all;
+/* @stage unmapped-batch */
+	bool fail_noreclaim;	/* fail what may not reclaim */
+/* @stage end */
 	u8 fill;		/* what a new block holds, if not 0 */
 };
 
@@ -172,6 +175,10 @@ static struct page *ua_block_pages_stub(gfp_t gfp, unsigned int order)
 
 	if (s->fail_all || (s->fail_order >= 0 && order >= s->fail_order))
 		return NULL;
+/* @stage unmapped-batch */
+	if (s->fail_noreclaim && !(gfp & __GFP_DIRECT_RECLAIM))
+		return NULL;
+/* @stage end */
 	page = alloc_pages(gfp, order);
 	if (page && s->fill)
 		memset(page_address(page), s->fill, PAGE_SIZE << order);
@@ -460,6 +467,10 @@ static void ua_test_fallback(struct kunit *test)
 	pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	ua_seen->fail_order = UNMAPPED_BLOCK_ORDER;
+/* @stage unmapped-batch */
+	/* the refill that reclaims, after a batch found nothing free */
+	ua_seen->fail_noreclaim = true;
+/* @stage end */
 	for (i = 0; i < nr; i++) {
 		pages[i] = unmapped_pages_alloc(GFP_KERNEL, 0);
 		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
@@ -485,6 +496,58 @@ static void ua_test_fallback(struct kunit *test)
 			after.splits - before.splits);
 }
 
+/* @stage unmapped-batch */
+/*
+ * Free memory in single pages only (aged memory), on a direct map mapped
+ * page by page (arm64 with rodata=full): one refill takes a block's worth
+ * of them, with one invalidation and no split, they serve the next pages
+ * without another, and each goes back into the direct map as it was.
+ */
+static void ua_test_batch(struct kunit *test)
+{
+	struct unmapped_stats before = ua_stats(), mid, after;
+	unsigned int i, nr = UNMAPPED_BLOCK_PAGES;
+	struct page **pages;
+	bool ran, remote;
+
+	if (!unmapped_dmap_pages)
+		kunit_skip(test, "the direct map has huge leaves: no batches");
+	pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	ua_seen->fail_order = 1;
+	pages[0] = unmapped_pages_alloc(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, pages[0]);
+	mid = ua_stats();
+	KUNIT_EXPECT_EQ(test, mid.blocks_removed - before.blocks_removed, nr);
+	KUNIT_EXPECT_EQ(test, mid.blocks_fallback - before.blocks_fallback, nr);
+	KUNIT_EXPECT_EQ(test, mid.flushes, before.flushes + 1);
+	KUNIT_EXPECT_EQ(test, mid.splits, before.splits);
+	/* page-mapped, and gone on this CPU and on another */
+	KUNIT_EXPECT_EQ(test, ua_seen->nr, ARRAY_SIZE(ua_seen->va));
+	for (i = 0; i < ua_seen->nr; i++) {
+		KUNIT_EXPECT_EQ(test, ua_seen->level[i], 1);
+		KUNIT_EXPECT_FALSE(test, ua_readable(ua_seen->va[i]));
+		remote = ua_remote_readable(ua_seen->va[i], &ran);
+		KUNIT_EXPECT_FALSE(test, ran && remote);
+	}
+	for (i = 1; i < nr; i++) {
+		pages[i] = unmapped_pages_alloc(GFP_KERNEL, 0);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		KUNIT_EXPECT_FALSE(test, ua_readable(ua_va(pages[i])));
+	}
+	after = ua_stats();
+	KUNIT_EXPECT_EQ(test, after.blocks_removed, mid.blocks_removed);
+	KUNIT_EXPECT_EQ(test, after.flushes, mid.flushes);
+	for (i = 1; i < nr; i++)
+		__free_pages(pages[i], 0);
+	ua_free_and_check_restored(test, pages[0], 0);
+	after = ua_stats();
+	KUNIT_EXPECT_EQ(test, after.blocks_restored - before.blocks_restored,
+			nr);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(unmapped_pool.nr_empty), 0);
+}
+
+/* @stage end */
 /* Each step of a refill failing: NULL, and nothing removed or leaked. */
 static struct unmapped_block *ua_meta_fail(gfp_t gfp)
 {
@@ -688,6 +751,9 @@ static struct kunit_case ua_cases[] = {
 	KUNIT_CASE(ua_test_free_irqs_off),
 	KUNIT_CASE(ua_test_kmap_local),
 	KUNIT_CASE(ua_test_fallback),
+/* @stage unmapped-batch */
+	KUNIT_CASE(ua_test_batch),
+/* @stage end */
 	KUNIT_CASE(ua_test_fail),
 	KUNIT_CASE(ua_test_fail_split),
 	KUNIT_CASE(ua_test_bad_input),
