@@ -59,6 +59,21 @@ newest() {
 	stat -c %Y "$@" | sort -n | tail -1
 }
 
+# bench_patch <tree> <name> <kind> <source tree> <file>...: apply
+# harness/bench/<name>.patch, which changes <file>...; each is then as new
+# as its source or the patch, no newer: make rebuilds what depends on it
+# only when one of them changes
+bench_patch() {
+	local t=$1 name=$2 kind=$3 src=$4 f
+	shift 4
+	(cd "$t" && patch -p1 -s --no-backup-if-mismatch \
+		-i "$HARNESS/bench/$name.patch") ||
+		{ echo "$name.patch does not apply to the $kind tree"; return 1; }
+	for f in "$@"; do
+		touch -d "@$(newest "$src/$f" "$HARNESS/bench/$name.patch")" "$t/$f"
+	done
+}
+
 # make_tree <kind> <source tree>
 make_tree() {
 	local kind=$1 src=$2 t=$BENCH/$1/linux f
@@ -80,30 +95,16 @@ config DEBUG_TLBFLUSH
 	bool "Count TLB invalidations (make bench, not part of pgtlib)"
 	depends on DEBUG_KERNEL
 EOF
-	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
-		-i "$HARNESS/bench/arm64-tlbi-count.patch") ||
-		{ echo "arm64-tlbi-count.patch does not apply to the $kind tree"; return 1; }
-	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
-		-i "$HARNESS/bench/x86-tlb-count.patch") ||
-		{ echo "x86-tlb-count.patch does not apply to the $kind tree"; return 1; }
-	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
-		-i "$HARNESS/bench/test-vmalloc-seed.patch") ||
-		{ echo "test-vmalloc-seed.patch does not apply to the $kind tree"; return 1; }
-	(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
-		-i "$HARNESS/bench/vmalloc-sync-purge.patch") ||
-		{ echo "vmalloc-sync-purge.patch does not apply to the $kind tree"; return 1; }
+	for p in arm64-tlbi-count:arch/arm64/include/asm/tlbflush.h \
+		 x86-tlb-count:arch/x86/mm/tlb.c \
+		 test-vmalloc-seed:lib/test_vmalloc.c \
+		 vmalloc-sync-purge:mm/vmalloc.c; do
+		bench_patch "$t.tmp" "${p%%:*}" "$kind" "$src" "${p#*:}" || return 1
+	done
 	# the changed files are as new as what changed them, no newer: make
 	# rebuilds what depends on them only when the bench files change
 	touch -d "@$(newest "$src/mm/Makefile" "$HARNESS/bench.sh")" "$t.tmp/mm/Makefile" \
 		"$t.tmp/arch/arm64/Kconfig.debug"
-	touch -d "@$(newest "$src/arch/arm64/include/asm/tlbflush.h" \
-		"$HARNESS/bench/arm64-tlbi-count.patch")" "$t.tmp/arch/arm64/include/asm/tlbflush.h"
-	touch -d "@$(newest "$src/arch/x86/mm/tlb.c" \
-		"$HARNESS/bench/x86-tlb-count.patch")" "$t.tmp/arch/x86/mm/tlb.c"
-	touch -d "@$(newest "$src/lib/test_vmalloc.c" \
-		"$HARNESS/bench/test-vmalloc-seed.patch")" "$t.tmp/lib/test_vmalloc.c"
-	touch -d "@$(newest "$src/mm/vmalloc.c" \
-		"$HARNESS/bench/vmalloc-sync-purge.patch")" "$t.tmp/mm/vmalloc.c"
 	touch -r "$HARNESS/bench/pgtbench.c" "$t.tmp/mm/pgtbench.c"
 	# pgtbench.c edited while an earlier run was building is no newer than
 	# what that run built from the old text: then make it newer
@@ -116,12 +117,8 @@ EOF
 		for f in virt/kvm/guest_memfd.c include/uapi/linux/kvm.h; do
 			own_copy "$t.tmp/$f"
 		done
-		(cd "$t.tmp" && patch -p1 -s --no-backup-if-mismatch \
-			-i "$HARNESS/bench/gmem-perfolio.patch") ||
-			{ echo "gmem-perfolio.patch does not apply to the base tree"; return 1; }
-		for f in virt/kvm/guest_memfd.c include/uapi/linux/kvm.h; do
-			touch -d "@$(newest "$src/$f" "$HARNESS/bench/gmem-perfolio.patch")" "$t.tmp/$f"
-		done
+		bench_patch "$t.tmp" gmem-perfolio base "$src" \
+			virt/kvm/guest_memfd.c include/uapi/linux/kvm.h || return 1
 	fi
 	mv "$t.tmp" "$t"
 	echo "$kind tree: $src + bench instrumentation"
