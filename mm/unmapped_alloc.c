@@ -430,13 +430,14 @@ bool unmapped_dmap_pages __ro_after_init;
  * one is free, else, rather than compact memory for one (each user page
  * that compaction migrates costs an invalidation of its own), a block's
  * worth of the largest smaller blocks that are free, none smaller than
- * @order. Nothing is reclaimed. All of them leave the direct map with one
- * invalidation and no split. *@bp is metadata for the first block; it is
- * set to NULL if used. Called with the mutex held.
+ * @order, zeroed if @zero. Nothing is reclaimed. All of them leave the
+ * direct map with one invalidation and no split. *@bp is metadata for the
+ * first block; it is set to NULL if used. Called with the mutex held.
  *
  * Return: the number of blocks added to the pool, 0 if none was free.
  */
-static unsigned int unmapped_refill_batch(gfp_t gfp, unsigned int order,
+static unsigned int unmapped_refill_batch(gfp_t gfp, bool zero,
+					  unsigned int order,
 					  struct unmapped_block **bp)
 {
 	/* no reclaim, and none of the reserves of those that cannot */
@@ -456,8 +457,8 @@ static unsigned int unmapped_refill_batch(gfp_t gfp, unsigned int order,
 			if (!page)
 				break;
 			b = *bp ?: unmapped_block_meta(gfp);
-			if (!b || unmapped_block_remove(&txn, b, page, o,
-							gfp & __GFP_ZERO)) {
+			if (!b ||
+			    unmapped_block_remove(&txn, b, page, o, zero)) {
 				__free_pages(page, o);
 				if (b && b == *bp)
 					memset(b, 0, sizeof(*b));
@@ -503,7 +504,8 @@ static int unmapped_refill(gfp_t gfp, unsigned int order, unsigned long gen)
 	if (!b)
 		goto out;
 /* @stage unmapped-batch */
-	if (unmapped_dmap_pages && unmapped_refill_batch(bgfp, order, &b)) {
+	if (unmapped_dmap_pages &&
+	    unmapped_refill_batch(bgfp, gfp & __GFP_ZERO, order, &b)) {
 		ret = 0;
 		goto out;
 	}
