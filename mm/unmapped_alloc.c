@@ -9,11 +9,11 @@
  * then handed out from the blocks without any invalidation at all. Only
  * when no whole block is free does a refill fall back to a smaller block,
  * which splits the direct map's leaf once.
-/* @stage unmapped-batch */
+// @stage unmapped-batch
  * Where the direct map is mapped page by page there is no leaf to keep:
  * such a refill takes a block's worth of smaller free blocks instead,
  * without compaction, and removes them with one invalidation.
-/* @stage end */
+// @stage end
  *
  * A page handed out carries UNMAPPED_PAGE_MARK in page->private. Its last
  * reference, whoever drops it, ends in free_pages_prepare(), which gives
@@ -31,9 +31,9 @@
  * as it was (one huge leaf if it was one, and collapsing the leaf a
  * smaller block split) and to the page allocator; unmapped_pool.cache_blocks
  * such blocks are kept for the next refill.
-/* @stage unmapped-stats */
+// @stage unmapped-stats
  * A shrinker releases them under memory pressure.
-/* @stage end */
+// @stage end
  *
  * Locking: unmapped_pool.lock (interrupt safe) guards the lists, the
  * bitmaps and the counters; unmapped_pool.mutex serialises the refills and
