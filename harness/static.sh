@@ -9,7 +9,8 @@
 #               arch/*/mm/pgtlib_*.c and the unmapped-page allocator's
 #               files; any output = failure
 #   W=1         rebuild mm/pgtlib/, arch/x86/mm/pgtlib_x86.o, and
-#               mm/unmapped_alloc.o, mm/secretmem.o, mm/vmalloc.o and the generic
+#               mm/unmapped_alloc.o, mm/unmapped_window.o, mm/secretmem.o,
+#               mm/vmalloc.o and the generic
 #               mm/vmalloc_walk.o (compiled, not linked) with W=1 in
 #               the x86_64 guest tree; any "warning:" = failure
 #   sparse      make C=2 on the same objects; any sparse warning/error in a
@@ -24,7 +25,8 @@ if [ "${1:-}" = --w1 ] || [ "${1:-}" = --sparse ]; then
 	shift
 	if [ "$mode" = --w1 ]; then
 		rm -f "$BUILD"/out-guest-x86_64/mm/pgtlib/*.o "$BUILD"/out-guest-x86_64/arch/x86/mm/pgtlib_x86.o \
-			"$BUILD"/out-guest-x86_64/mm/unmapped_alloc.o "$BUILD"/out-guest-x86_64/mm/secretmem.o \
+			"$BUILD"/out-guest-x86_64/mm/unmapped_alloc.o "$BUILD"/out-guest-x86_64/mm/unmapped_window.o \
+			"$BUILD"/out-guest-x86_64/mm/secretmem.o \
 			"$BUILD"/out-guest-x86_64/mm/vmalloc.o "$BUILD"/out-guest-x86_64/mm/vmalloc_walk.o \
 			"$BUILD"/out-guest-x86_64/arch/x86/mm/pat/set_memory.o
 		exec make -C "$TREE" O="$BUILD/out-guest-x86_64" ARCH=x86_64 CC="ccache gcc" \
@@ -70,7 +72,7 @@ fi
 # --- kernel-doc ------------------------------------------------------------
 progress "static: kernel-doc ..."
 kd_files=$(cd "$TREE" && ls include/linux/pgtlib.h include/asm-generic/pgtlib.h mm/pgtlib/*.c arch/*/mm/pgtlib_*.c \
-	include/linux/unmapped_alloc.h mm/unmapped_alloc.[ch] 2>/dev/null || true)
+	include/linux/unmapped_alloc.h mm/unmapped_alloc.[ch] mm/unmapped_window.c 2>/dev/null || true)
 if [ -z "$kd_files" ]; then
 	echo "         NOTE: no pgtlib source files for kernel-doc"
 fi
@@ -89,6 +91,7 @@ OUT=$BUILD/out-guest-x86_64
 objs=()
 [ -d "$TREE/mm/pgtlib" ] && objs+=(mm/pgtlib/)
 [ -f "$TREE/arch/x86/mm/pgtlib_x86.c" ] && objs+=(arch/x86/mm/pgtlib_x86.o)
+[ -f "$TREE/mm/unmapped_window.c" ] && objs+=(mm/unmapped_window.o)
 [ -f "$TREE/mm/unmapped_alloc.c" ] && objs+=(mm/unmapped_alloc.o mm/secretmem.o)
 # mm/vmalloc_walk.o: the generic walkers, built only where pgtlib is not;
 # compiled here so that they keep compiling

@@ -19,10 +19,10 @@
  * reference, whoever drops it, ends in free_pages_prepare(), which gives
  * the page back here (unmapped_page_freed()): a page outside the direct
  * map never reaches the page allocator's free lists. It is zeroed there,
- * through a per-CPU window that pgtlib maps, clears and invalidates on
- * that CPU only, so nothing a page held can be read once it is back in
- * the direct map, and a page freed by its user is zero when it is handed
- * out again. A block taken for an allocation with __GFP_ZERO (secretmem)
+ * through a per-CPU window (mm/unmapped_window.c) that pgtlib maps, clears
+ * and invalidates on that CPU only, so nothing a page held can be read
+ * once it is back in the direct map, and a page freed by its user is zero
+ * when it is handed out again. A block taken for an allocation with __GFP_ZERO (secretmem)
  * is zeroed whole through the direct map before it is removed; one taken
  * without (guest_memfd, which clears a page when the guest first uses
  * it) keeps what the direct map showed, which is no secret, and a page of
@@ -52,7 +52,6 @@
 /* @stage end */
 #include <linux/slab.h>
 #include <linux/unmapped_alloc.h>
-#include <linux/vmalloc.h>
 #include <kunit/static_stub.h>
 
 #include "internal.h"
@@ -72,36 +71,6 @@ struct unmapped_pool unmapped_pool = {
 	.cache_blocks = 2,
 };
 
-/*
- * Each CPU's kmap_local window: UNMAPPED_KMAP_SLOTS pages of kernel address
- * space whose page tables were reserved at boot, so that mapping a page
- * there never allocates. A slot is taken per map, nested or not, from a
- * bitmap (not a stack: tasks preempted on the CPU free theirs in any
- * order), and stays this CPU's while its task has migration disabled.
- */
-#define UNMAPPED_KMAP_SLOTS	128
-
-struct unmapped_kmap {
-	unsigned long va;
-/* @stage unmapped-stats */
-	unsigned long maps;
-/* @stage end */
-	DECLARE_BITMAP(busy, UNMAPPED_KMAP_SLOTS);
-};
-
-static DEFINE_PER_CPU(struct unmapped_kmap, unmapped_kmap);
-/* @stage unmapped-kmap */
-/*
- * kmap_local_page() and kunmap_local() are inline in every module that
- * maps pages, GPL or not, as they are on HIGHMEM (mm/highmem.c exports
- * its kmap_local functions to all): so is what they read and call, the
- * static key included.
- */
-unsigned long unmapped_kmap_start __ro_after_init;
-EXPORT_SYMBOL(unmapped_kmap_start);
-unsigned long unmapped_kmap_size __ro_after_init;
-EXPORT_SYMBOL(unmapped_kmap_size);
-/* @stage end */
 static bool unmapped_ready __ro_after_init;
 
 /* Separate functions so that the KUnit test can make each step fail. */
@@ -136,97 +105,6 @@ static struct unmapped_block *unmapped_block_of(unsigned long pfn,
 	return b;
 }
 
-/**
- * unmapped_kmap_local() - kmap_local_page() for a page outside the direct map
- * @page: a page of the allocator
- *
- * Maps @page in a slot of this CPU's window: one PTE written into a table
- * reserved at boot, no allocation, no invalidation (the slot was a hole).
- * Migration stays disabled until unmapped_kunmap_local().
- *
- * Context: any context but NMI, as kmap_local_page().
- * Return: the address, or %NULL (with a warning) if all of this CPU's
- * slots are taken.
- */
-void *unmapped_kmap_local(struct page *page)
-{
-	struct unmapped_kmap *k;
-	struct pgtlib_txn txn;
-	unsigned long flags, slot, va;
-	int ret;
-
-	migrate_disable();
-	k = this_cpu_ptr(&unmapped_kmap);
-	local_irq_save(flags);
-	slot = find_first_zero_bit(k->busy, UNMAPPED_KMAP_SLOTS);
-	if (slot < UNMAPPED_KMAP_SLOTS)
-		__set_bit(slot, k->busy);
-/* @stage unmapped-stats */
-	k->maps += slot < UNMAPPED_KMAP_SLOTS;
-/* @stage end */
-	local_irq_restore(flags);
-	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
-		      "unmapped_alloc: all kmap slots taken\n")) {
-		migrate_enable();
-		return NULL;
-	}
-	va = k->va + slot * PAGE_SIZE;
-	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), PGTLIB_TXN_NOALLOC);
-	ret = pgtlib_map_prot(&txn, va, PFN_PHYS(page_to_pfn(page)), PAGE_SIZE,
-			      PAGE_KERNEL, 0);
-	pgtlib_txn_commit_local(&txn);
-	WARN_ONCE(ret, "unmapped_alloc: kmap: %d\n", ret);
-	return (void *)va;
-}
-/* @stage unmapped-kmap */
-EXPORT_SYMBOL(unmapped_kmap_local);
-/* @stage end */
-
-/**
- * unmapped_kunmap_local() - kunmap_local() of unmapped_kmap_local()
- * @addr: an address in the page it returned
- *
- * Clears the slot's PTE and invalidates it in this CPU's TLB only: no
- * other CPU ever used this CPU's slots.
- *
- * Context: on the CPU, and in the task, that mapped it.
- */
-void unmapped_kunmap_local(const void *addr)
-{
-	struct unmapped_kmap *k = this_cpu_ptr(&unmapped_kmap);
-	unsigned long va = (unsigned long)addr & PAGE_MASK, flags, slot;
-	struct pgtlib_txn txn;
-
-	slot = (va - k->va) >> PAGE_SHIFT;
-	if (WARN_ONCE(slot >= UNMAPPED_KMAP_SLOTS,
-		      "unmapped_alloc: kunmap of %p, not in this CPU's window\n", addr))
-		return;
-	pgtlib_txn_begin(&txn, pgtlib_kernel_space(), PGTLIB_TXN_NOALLOC);
-	WARN_ON_ONCE(pgtlib_unmap(&txn, va, PAGE_SIZE));
-	pgtlib_txn_commit_local(&txn);
-	local_irq_save(flags);
-	__clear_bit(slot, k->busy);
-	local_irq_restore(flags);
-	migrate_enable();
-}
-/* @stage unmapped-kmap */
-EXPORT_SYMBOL(unmapped_kunmap_local);
-/* @stage end */
-
-/* @stage unmapped-kmap */
-/**
- * unmapped_kmap_to_page() - kmap_to_page() of a window address
- * @addr: an address unmapped_kmap_local() returned, still mapped
- *
- * Return: the page mapped there.
- */
-struct page *unmapped_kmap_to_page(const void *addr)
-{
-	return vmalloc_to_page(addr);
-}
-EXPORT_SYMBOL(unmapped_kmap_to_page);
-
-/* @stage end */
 /* Zero @nr pages from @page through this CPU's window. */
 static bool unmapped_scrub(struct page *page, unsigned int nr)
 {
@@ -742,10 +620,9 @@ static unsigned long unmapped_shrink_scan(struct shrinker *shrinker,
 
 static int unmapped_stats_show(struct seq_file *m, void *v)
 {
-	unsigned long empty, blocks = 0, used = 0, maps = 0;
+	unsigned long empty, blocks = 0, used = 0;
 	struct unmapped_block *b;
 	struct unmapped_stats s;
-	int cpu;
 
 	spin_lock_irq(&unmapped_pool.lock);
 	s = unmapped_pool.stats;
@@ -766,9 +643,7 @@ static int unmapped_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "blocks_restored %lu\n", s.blocks_restored);
 	seq_printf(m, "pages_allocated %lu\npages_freed %lu\n",
 		   s.pages_allocated, s.pages_freed);
-	for_each_possible_cpu(cpu)
-		maps += per_cpu(unmapped_kmap, cpu).maps;
-	seq_printf(m, "window_maps %lu\n", maps);
+	seq_printf(m, "window_maps %lu\n", unmapped_window_maps());
 	seq_printf(m, "flushes %lu\nsplits %lu\ncollapses %lu\n",
 		   s.flushes, s.splits, s.collapses);
 	return 0;
@@ -776,41 +651,6 @@ static int unmapped_stats_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(unmapped_stats);
 
 /* @stage end */
-static int __init unmapped_window_init(void)
-{
-	unsigned long size = nr_cpu_ids * UNMAPPED_KMAP_SLOTS * PAGE_SIZE, va;
-	struct vm_struct *vm;
-	int cpu, ret;
-
-	/*
-	 * At the top of the vmalloc range, as percpu's areas are: a
-	 * permanent area at its bottom would move every later vmalloc()
-	 * up, and with it the tables they take.
-	 */
-	vm = __get_vm_area_caller(size, 0,
-				  ALIGN_DOWN(VMALLOC_END - size - PAGE_SIZE, PMD_SIZE),
-				  VMALLOC_END, (void *)_THIS_IP_);
-	if (!vm)
-		vm = get_vm_area(size, 0);
-	if (!vm)
-		return -ENOMEM;
-	va = (unsigned long)vm->addr;
-	/* The windows' tables, so that a map there never allocates. */
-	ret = pgtlib_reserve(pgtlib_kernel_space(), va, size, GFP_KERNEL);
-	if (ret) {
-		free_vm_area(vm);
-		return ret;
-	}
-	for_each_possible_cpu(cpu)
-		per_cpu(unmapped_kmap, cpu).va = va +
-			cpu * UNMAPPED_KMAP_SLOTS * PAGE_SIZE;
-/* @stage unmapped-kmap */
-	unmapped_kmap_start = va;
-	unmapped_kmap_size = size;
-/* @stage end */
-	return 0;
-}
-
 /* @stage unmapped-batch */
 /* Whether the direct map holds a free PMD-sized block page by page. */
 static bool __init unmapped_probe_dmap(void)

@@ -14,21 +14,30 @@
 
 #ifdef CONFIG_UNMAPPED_ALLOC
 
+/* @stage unmapped-pool */
 DECLARE_STATIC_KEY_FALSE(unmapped_pages_in_use);
 
 /* In page->private of the pages handed out: nothing else stores it there. */
 #define UNMAPPED_PAGE_MARK	((unsigned long)&unmapped_pages_in_use)
 
+/* @stage end */
 /* @stage unmapped-kmap */
 extern unsigned long unmapped_kmap_start, unmapped_kmap_size;
 
 /* @stage end */
+/* @stage unmapped-pool */
 struct page *unmapped_pages_alloc(gfp_t gfp, unsigned int order);
 void unmapped_pages_free(struct page *page, unsigned int order);
 bool unmapped_pages_available(void);
 bool __unmapped_page_freed(struct page *page, unsigned int order);
+/* @stage end */
 void *unmapped_kmap_local(struct page *page);
 void unmapped_kunmap_local(const void *addr);
+/* the windows, for the allocator: mm/unmapped_window.c */
+int unmapped_window_init(void);
+/* @stage unmapped-stats */
+unsigned long unmapped_window_maps(void);
+/* @stage end */
 /* @stage unmapped-kmap */
 struct page *unmapped_kmap_to_page(const void *addr);
 /* @stage end */
@@ -36,6 +45,7 @@ struct page *unmapped_kmap_to_page(const void *addr);
 void unmapped_direct_map_lock(void);
 void unmapped_direct_map_unlock(void);
 /* @stage end */
+/* @stage unmapped-pool */
 
 /**
  * unmapped_page() - whether a page is one the allocator handed out
@@ -53,6 +63,7 @@ static inline bool unmapped_page(const struct page *page)
 	       page->private == UNMAPPED_PAGE_MARK;
 }
 
+/* @stage end */
 /* @stage unmapped-kmap */
 /**
  * unmapped_kmap_addr() - whether an address is in a kmap_local window
@@ -85,6 +96,7 @@ static inline bool unmapped_kunmap_addr(const void *addr)
 }
 
 /* @stage end */
+/* @stage unmapped-pool */
 /**
  * unmapped_folio_alloc() - allocate an order-0 folio outside the direct map
  * @gfp: allocation flags, as for unmapped_pages_alloc()
@@ -147,6 +159,7 @@ static inline bool unmapped_page(const struct page *page)
 	return false;
 }
 
+/* @stage end */
 /* @stage unmapped-kmap */
 static inline bool unmapped_kmap_addr(const void *addr)
 {
