@@ -22,15 +22,16 @@
  * through a per-CPU window (mm/unmapped_window.c) that pgtlib maps, clears
  * and invalidates on that CPU only, so nothing a page held can be read
  * once it is back in the direct map, and a page freed by its user is zero
- * when it is handed out again. A block taken for an allocation with __GFP_ZERO (secretmem)
- * is zeroed whole through the direct map before it is removed; one taken
- * without (guest_memfd, which clears a page when the guest first uses
- * it) keeps what the direct map showed, which is no secret, and a page of
- * it is zeroed through the window only if an allocation with __GFP_ZERO
- * gets it. A block whose pages are all free goes back into the direct map
- * as it was (one huge leaf if it was one, and collapsing the leaf a
- * smaller block split) and to the page allocator; unmapped_pool.cache_blocks
- * such blocks are kept for the next refill.
+ * when it is handed out again. A block taken for an allocation with
+ * __GFP_ZERO (secretmem) is zeroed whole through the direct map before it
+ * is removed; one taken without (guest_memfd, which clears a page when the
+ * guest first uses it) keeps what the direct map showed, which is no
+ * secret, and a page of it is zeroed through the window only if an
+ * allocation with __GFP_ZERO gets it. A block whose pages are all free
+ * goes back into the direct map as it was (one huge leaf if it was one,
+ * and collapsing the leaf a smaller block split) and to the page
+ * allocator; unmapped_pool.cache_blocks such blocks are kept for the next
+ * refill.
 // @stage unmapped-stats
  * A shrinker releases them under memory pressure.
 // @stage end

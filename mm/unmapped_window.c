@@ -36,7 +36,8 @@ static DEFINE_PER_CPU(struct unmapped_kmap, unmapped_kmap);
  * kmap_local_page() and kunmap_local() are inline in every module that
  * maps pages, GPL or not, as they are on HIGHMEM (mm/highmem.c exports
  * its kmap_local functions to all): so is what they read and call, the
- * static key included.
+ * static key unmapped_pages_in_use included (exported in
+ * mm/unmapped_alloc.c).
  */
 unsigned long unmapped_kmap_start __ro_after_init;
 EXPORT_SYMBOL(unmapped_kmap_start);
