@@ -4863,23 +4863,15 @@ static u8 *pt_cpa_block(struct kunit *test, unsigned int *level)
 
 /*
  * The direct map of @addr's 2M block as the kernel's lookup_address()
- * reads it: 4K PTEs of the block's pages in order, non-executable and
- * writable but for @ro_page (-1: none), in a PTE table of pgtlib's.
+ * reads it: present 4K PTEs of the block's pages in order,
+ * non-executable, read-only where @ro has the page's bit, else writable.
  */
-static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
+static void pt_cpa_expect_pages(struct kunit *test, u8 *addr,
+				const unsigned long *ro)
 {
 	unsigned long pfn = PHYS_PFN(__pa(addr));
 	unsigned int i, level;
-	pmd_t *pmd;
 	pte_t *pte;
-
-	pmd = lookup_pmd_address((unsigned long)addr);
-	KUNIT_ASSERT_NOT_NULL(test, pmd);
-	KUNIT_ASSERT_TRUE(test, pmd_present(*pmd) && !pmd_leaf(*pmd));
-	KUNIT_EXPECT_TRUE(test,
-			  pgtlib_table_is_ours((void *)pmd_page_vaddr(*pmd)) ||
-			  page_ptdesc(pmd_page(*pmd))->pt_index ==
-			  PGTLIB_TABLE_KEPT);
 
 	for (i = 0; i < PTRS_PER_PTE; i++) {
 		pte = lookup_address((unsigned long)addr + i * PAGE_SIZE,
@@ -4888,10 +4880,33 @@ static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
 		KUNIT_EXPECT_EQ_MSG(test, level, PG_LEVEL_4K, "page %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, pte_pfn(*pte), pfn + i, "page %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, !!(pte_flags(*pte) & _PAGE_RW),
-				    i != ro_page, "page %u", i);
+				    !test_bit(i, ro), "page %u", i);
 		KUNIT_EXPECT_TRUE_MSG(test, pte_flags(*pte) & _PAGE_NX,
 				      "page %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, pte_flags(*pte) & _PAGE_PRESENT,
+				      "page %u", i);
 	}
+}
+
+/*
+ * The same, writable but for @ro_page (-1: none), in a PTE table of
+ * pgtlib's.
+ */
+static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
+{
+	DECLARE_BITMAP(ro, PTRS_PER_PTE) = { };
+	pmd_t *pmd;
+
+	pmd = lookup_pmd_address((unsigned long)addr);
+	KUNIT_ASSERT_NOT_NULL(test, pmd);
+	KUNIT_ASSERT_TRUE(test, pmd_present(*pmd) && !pmd_leaf(*pmd));
+	KUNIT_EXPECT_TRUE(test,
+			  pgtlib_table_is_ours((void *)pmd_page_vaddr(*pmd)) ||
+			  page_ptdesc(pmd_page(*pmd))->pt_index ==
+			  PGTLIB_TABLE_KEPT);
+	if (ro_page >= 0)
+		__set_bit(ro_page, ro);
+	pt_cpa_expect_pages(test, addr, ro);
 }
 
 /*
@@ -5078,6 +5093,82 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 
 	pt_cpa_expect_4k(test, pinned, -1);
 	KUNIT_EXPECT_TRUE(test, pt_cpa_kept(pinned));
+}
+#endif
+/* @stage end */
+/* @stage cpa-runs */
+#ifdef CONFIG_X86
+
+/*
+ * set_memory_ro() and set_memory_rw() of runs of 4K pages of the direct
+ * map, which CPA changes through pgtlib a run at a time: exactly the pages
+ * asked for change, each keeping its page, on every CPU; a range whose
+ * pages differ (some read-only already) ends up all read-only; the pages
+ * beside a run stay writable.
+ */
+static void pgtlib_test_cpa_runs(struct kunit *test)
+{
+	DECLARE_BITMAP(ro, PTRS_PER_PTE) = { };
+	unsigned int level, i;
+	u8 *addr, byte;
+	int other;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	addr = pt_cpa_block(test, &level);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		addr[i * PAGE_SIZE] = i;
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	/* one page splits the large page; then a run of 16 */
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr + 5 * PAGE_SIZE,
+					    1), 0);
+	byte = 0x11;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					12 * PAGE_SIZE, &byte, true), 0);
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr +
+					    10 * PAGE_SIZE, 16), 0);
+	__set_bit(5, ro);
+	bitmap_set(ro, 10, 16);
+	pt_cpa_expect_pages(test, addr, ro);
+	byte = 0x22;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					12 * PAGE_SIZE, &byte, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					25 * PAGE_SIZE, &byte, true), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(addr + 10 * PAGE_SIZE,
+						     &byte, 1), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					26 * PAGE_SIZE, &byte, true), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					9 * PAGE_SIZE, &byte, true), 0);
+
+	/* 8 and 9 writable, 10 and 11 read-only already: two runs */
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr + 8 * PAGE_SIZE,
+					    4), 0);
+	bitmap_set(ro, 8, 2);
+	pt_cpa_expect_pages(test, addr, ro);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					8 * PAGE_SIZE, &byte, true), -EFAULT);
+
+	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)addr + 8 * PAGE_SIZE,
+					    18), 0);
+	KUNIT_ASSERT_EQ(test, set_memory_rw((unsigned long)addr + 5 * PAGE_SIZE,
+					    1), 0);
+	bitmap_zero(ro, PTRS_PER_PTE);
+	pt_cpa_expect_pages(test, addr, ro);
+	byte = 0x33;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					12 * PAGE_SIZE, &byte, true), 0);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					8 * PAGE_SIZE, &byte, true), 0);
+	migrate_enable();
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		KUNIT_EXPECT_EQ_MSG(test, addr[i * PAGE_SIZE],
+				    (u8)(i == 8 ? 0x33 : i == 9 ? 0x22 :
+					 i == 12 ? 0x33 : i == 26 ? 0x22 : i),
+				    "page %u", i);
 }
 #endif
 /* @stage end */
@@ -5324,6 +5415,11 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 /* @stage cpa-collapse */
 #ifdef CONFIG_X86
 	KUNIT_CASE_SLOW(pgtlib_test_cpa_collapse),
+#endif
+/* @stage end */
+/* @stage cpa-runs */
+#ifdef CONFIG_X86
+	KUNIT_CASE(pgtlib_test_cpa_runs),
 #endif
 /* @stage end */
 /* @stage kunit-faults */
