@@ -31,6 +31,11 @@
 #include <linux/mmu_context.h>
 #include <linux/set_memory.h>
 /* @stage end */
+/* @stage cpa-split */
+#ifdef CONFIG_X86
+#include <asm/memtype.h>
+#endif
+/* @stage end */
 /* @stage cpa-collapse */
 #include <linux/delay.h>
 #include <linux/proc_fs.h>
@@ -4910,15 +4915,45 @@ static void pt_cpa_expect_4k(struct kunit *test, u8 *addr, int ro_page)
 }
 
 /*
+ * The level of the direct map's leaf at @addr, or 0 for none (a hole in
+ * RAM, or beyond it).
+ */
+static unsigned int pt_cpa_level(u8 *addr)
+{
+	unsigned int level;
+	pte_t *pte;
+
+	if (!virt_addr_valid(addr))
+		return 0;
+	pte = lookup_address((unsigned long)addr, &level);
+	return pte && (pte_flags(*pte) & _PAGE_PRESENT) ? level : 0;
+}
+
+/*
+ * What a split of @addr's large page leaves at @near, which was mapped at
+ * @level: the same leaf, or a 2M leaf where @near shared @addr's 1G leaf.
+ */
+static unsigned int pt_cpa_level_after(u8 *addr, u8 *near,
+				       unsigned int level)
+{
+	if (level == PG_LEVEL_1G &&
+	    ALIGN_DOWN(__pa(addr), PUD_SIZE) == ALIGN_DOWN(__pa(near), PUD_SIZE))
+		return PG_LEVEL_2M;
+	return level;
+}
+
+/*
  * set_memory_ro() of one page of a large page of the direct map: CPA has
  * pgtlib split it (a 1G page twice; the PMD table is counted in
  * NR_PAGETABLE, a kernel PTE table is not) and changes that page only,
- * on every CPU; set_memory_rw() makes it writable again on every CPU.
+ * on every CPU, and the 2M blocks beside it keep their leaves (those of
+ * a split 1G leaf become 2M leaves); set_memory_rw() makes it writable
+ * again on every CPU.
  */
 static void pgtlib_test_cpa_split(struct kunit *test)
 {
 	long tables;
-	unsigned int level, pmd_tables;
+	unsigned int level, pmd_tables, next_level, prev_level;
 	u8 *addr, *ro, byte;
 	int other;
 
@@ -4928,6 +4963,8 @@ static void pgtlib_test_cpa_split(struct kunit *test)
 	pmd_tables = level == PG_LEVEL_1G;
 	ro = addr + 5 * PAGE_SIZE;
 	ro[0] = 0x5a;
+	next_level = pt_cpa_level(addr + PMD_SIZE);
+	prev_level = pt_cpa_level(addr - PMD_SIZE);
 
 	migrate_disable();
 	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
@@ -4939,6 +4976,10 @@ static void pgtlib_test_cpa_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_nr_pagetable(),
 			tables + pmd_tables);
 	pt_cpa_expect_4k(test, addr, 5);
+	KUNIT_EXPECT_EQ(test, pt_cpa_level(addr + PMD_SIZE),
+			pt_cpa_level_after(addr, addr + PMD_SIZE, next_level));
+	KUNIT_EXPECT_EQ(test, pt_cpa_level(addr - PMD_SIZE),
+			pt_cpa_level_after(addr, addr - PMD_SIZE, prev_level));
 
 	byte = 0x22;
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)ro, &byte, true),
@@ -4973,6 +5014,85 @@ static void pgtlib_test_cpa_4k(struct kunit *test)
 			tables + (level == PG_LEVEL_1G));
 	pt_cpa_expect_4k(test, addr, -1);
 	for (i = 0; i < PTRS_PER_PTE; i++)
+		KUNIT_EXPECT_EQ(test, addr[i * PAGE_SIZE], (u8)i);
+}
+
+/*
+ * The direct map of @addr's 2M block as lookup_address() reads it: page
+ * @first to @first + @n - 1 of @mode, the others write-back, each present
+ * and mapping its own page.
+ */
+static void pt_cpa_expect_cache(struct kunit *test, u8 *addr,
+				unsigned int first, unsigned int n,
+				enum page_cache_mode mode)
+{
+	unsigned long pfn = PHYS_PFN(__pa(addr));
+	enum page_cache_mode want;
+	unsigned int i, level;
+	pte_t *pte;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		want = i >= first && i < first + n ? mode : _PAGE_CACHE_MODE_WB;
+		pte = lookup_address((unsigned long)addr + i * PAGE_SIZE,
+				     &level);
+		KUNIT_ASSERT_NOT_NULL(test, pte);
+		KUNIT_EXPECT_EQ_MSG(test, level, PG_LEVEL_4K, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, pte_pfn(*pte), pfn + i, "page %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, pte_flags(*pte) & _PAGE_PRESENT,
+				      "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, pte_flags(*pte) & _PAGE_CACHE_MASK,
+				    cachemode2protval(want), "page %u", i);
+	}
+}
+
+/*
+ * Memory types through CPA on the direct map: set_memory_uc() of four
+ * pages of a large page reserves their type and has pgtlib split the
+ * leaf; those pages alone become uncached and are still written through
+ * the mapping, from another CPU as well. set_memory_wc() over two of them
+ * and two write-back pages conflicts with the reserved type: it fails
+ * with memtype_reserve()'s -EBUSY and changes no page, neither the
+ * uncached ones nor the two that had no type. set_memory_wb() gives the
+ * four back; set_memory_wc() of the same range then works, and
+ * set_memory_wb() undoes it.
+ */
+static void pgtlib_test_cpa_memtype(struct kunit *test)
+{
+	unsigned int level, i;
+	unsigned long va;
+	u8 *addr, byte;
+	int other;
+
+	if (!pat_enabled())
+		kunit_skip(test, "PAT is off");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	addr = pt_cpa_block(test, &level);
+	va = (unsigned long)addr + 8 * PAGE_SIZE;
+	for (i = 6; i < 12; i++)
+		addr[i * PAGE_SIZE] = i;
+
+	KUNIT_ASSERT_EQ(test, set_memory_uc(va, 4), 0);
+	pt_cpa_expect_cache(test, addr, 8, 4, _PAGE_CACHE_MODE_UC_MINUS);
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	byte = 0x5a;
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + PAGE_SIZE, &byte, true),
+			0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, addr[9 * PAGE_SIZE], 0x5a);
+	addr[9 * PAGE_SIZE] = 9;
+
+	KUNIT_EXPECT_EQ(test, set_memory_wc(va - 2 * PAGE_SIZE, 4), -EBUSY);
+	pt_cpa_expect_cache(test, addr, 8, 4, _PAGE_CACHE_MODE_UC_MINUS);
+
+	KUNIT_EXPECT_EQ(test, set_memory_wb(va, 4), 0);
+	pt_cpa_expect_cache(test, addr, 0, 0, _PAGE_CACHE_MODE_WB);
+	KUNIT_EXPECT_EQ(test, set_memory_wc(va - 2 * PAGE_SIZE, 4), 0);
+	pt_cpa_expect_cache(test, addr, 6, 4, _PAGE_CACHE_MODE_WC);
+	KUNIT_EXPECT_EQ(test, set_memory_wb(va - 2 * PAGE_SIZE, 4), 0);
+	pt_cpa_expect_cache(test, addr, 0, 0, _PAGE_CACHE_MODE_WB);
+	for (i = 6; i < 12; i++)
 		KUNIT_EXPECT_EQ(test, addr[i * PAGE_SIZE], (u8)i);
 }
 #endif
@@ -5100,11 +5220,39 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 #ifdef CONFIG_X86
 
 /*
+ * Pages @first to @first + @n - 1 of @addr's 2M block as lookup_address()
+ * reads them: 4K PTEs, not present, that still hold their page, with the
+ * address bits inverted as x86 keeps them in a PTE that is not present
+ * (L1TF).
+ */
+static void pt_cpa_expect_np(struct kunit *test, u8 *addr,
+			     unsigned int first, unsigned int n)
+{
+	unsigned long pfn = PHYS_PFN(__pa(addr));
+	unsigned int i, level;
+	pte_t *pte;
+
+	for (i = first; i < first + n; i++) {
+		pte = lookup_address((unsigned long)addr + i * PAGE_SIZE,
+				     &level);
+		KUNIT_ASSERT_NOT_NULL(test, pte);
+		KUNIT_EXPECT_EQ_MSG(test, level, PG_LEVEL_4K, "page %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, pte_flags(*pte) & _PAGE_PRESENT,
+				       "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, pte_val(*pte) & PTE_PFN_MASK,
+				    ~PFN_PHYS(pfn + i) & PTE_PFN_MASK,
+				    "page %u", i);
+	}
+}
+
+/*
  * set_memory_ro() and set_memory_rw() of runs of 4K pages of the direct
  * map, which CPA changes through pgtlib a run at a time: exactly the pages
  * asked for change, each keeping its page, on every CPU; a range whose
  * pages differ (some read-only already) ends up all read-only; the pages
- * beside a run stay writable.
+ * beside a run stay writable. set_memory_np() of a run makes its pages
+ * fault on every CPU, not the page beside, and keeps each PTE's page;
+ * set_memory_p() gives the run back as it was, with its contents.
  */
 static void pgtlib_test_cpa_runs(struct kunit *test)
 {
@@ -5163,6 +5311,28 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 					12 * PAGE_SIZE, &byte, true), 0);
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
 					8 * PAGE_SIZE, &byte, true), 0);
+
+	/* a run made not present keeps its pages, and comes back */
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					47 * PAGE_SIZE, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 47);
+	KUNIT_ASSERT_EQ(test, set_memory_np((unsigned long)addr +
+					    40 * PAGE_SIZE, 16), 0);
+	pt_cpa_expect_np(test, addr, 40, 16);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					47 * PAGE_SIZE, &byte, false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, addr +
+						       55 * PAGE_SIZE, 1),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					56 * PAGE_SIZE, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 56);
+	KUNIT_ASSERT_EQ(test, set_memory_p((unsigned long)addr +
+					   40 * PAGE_SIZE, 16), 0);
+	pt_cpa_expect_pages(test, addr, ro);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
+					47 * PAGE_SIZE, &byte, false), 0);
+	KUNIT_EXPECT_EQ(test, byte, 47);
 	migrate_enable();
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		KUNIT_EXPECT_EQ_MSG(test, addr[i * PAGE_SIZE],
@@ -5410,6 +5580,7 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 #ifdef CONFIG_X86
 	KUNIT_CASE(pgtlib_test_cpa_split),
 	KUNIT_CASE(pgtlib_test_cpa_4k),
+	KUNIT_CASE(pgtlib_test_cpa_memtype),
 #endif
 /* @stage end */
 /* @stage cpa-collapse */
