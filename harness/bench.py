@@ -30,9 +30,10 @@ import dmap
 PORTED = ("secretmem:", "page_alloc:", "kmap_local_page", "gmem:",
           "test_vmalloc:", "vmap_")
 # and per architecture: arm64's pageattr.c is ported (issue 12); x86's
-# CPA splits and collapses the direct map through pgtlib (issue 12)
+# CPA splits and collapses the direct map and changes runs of its PTEs
+# through pgtlib (issue 12)
 PORTED_ARCH = {"arm64": ("set_memory_", "set_direct_map_"),
-               "x86_64": ("module:",)}
+               "x86_64": ("set_memory_", "module:")}
 # Rows that are not checks whatever the series does.
 LAYOUT = ()
 # The unmapped-page allocator's blocks: 2M of 4K pages
