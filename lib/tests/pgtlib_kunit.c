@@ -5219,6 +5219,13 @@ static void pgtlib_test_cpa_collapse(struct kunit *test)
 /* @stage cpa-runs */
 #ifdef CONFIG_X86
 
+/* Makes @addr's 2M block present and writable again, before it is freed. */
+static void pt_cpa_restore(void *addr)
+{
+	set_memory_p((unsigned long)addr, PTRS_PER_PTE);
+	set_memory_rw((unsigned long)addr, PTRS_PER_PTE);
+}
+
 /*
  * Pages @first to @first + @n - 1 of @addr's 2M block as lookup_address()
  * reads them: 4K PTEs, not present, that still hold their page, with the
@@ -5250,13 +5257,17 @@ static void pt_cpa_expect_np(struct kunit *test, u8 *addr,
  * map, which CPA changes through pgtlib a run at a time: exactly the pages
  * asked for change, each keeping its page, on every CPU; a range whose
  * pages differ (some read-only already) ends up all read-only; the pages
- * beside a run stay writable. set_memory_np() of a run makes its pages
- * fault on every CPU, not the page beside, and keeps each PTE's page;
- * set_memory_p() gives the run back as it was, with its contents.
+ * beside a run stay writable. pgtlib's own count shows it changed the
+ * run. set_memory_np() of a run makes its pages fault on every CPU, not
+ * the page beside, and keeps each PTE's page; set_memory_p() gives the
+ * run back as it was, with its contents. Should a check fail half-way,
+ * the block is made present and writable before it is freed.
  */
 static void pgtlib_test_cpa_runs(struct kunit *test)
 {
+	bool was_on = static_key_enabled(&pgtlib_count_events);
 	DECLARE_BITMAP(ro, PTRS_PER_PTE) = { };
+	struct pgtlib_stats g0, g1;
 	unsigned int level, i;
 	u8 *addr, byte;
 	int other;
@@ -5264,6 +5275,8 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU");
 	addr = pt_cpa_block(test, &level);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pt_cpa_restore,
+							addr), 0);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		addr[i * PAGE_SIZE] = i;
 
@@ -5275,8 +5288,15 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	byte = 0x11;
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
 					12 * PAGE_SIZE, &byte, true), 0);
+	/* pgtlib changes the run: CPA's own writes count nothing there */
+	static_branch_enable(&pgtlib_count_events);
+	pgtlib_global_stats(&g0);
 	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr +
 					    10 * PAGE_SIZE, 16), 0);
+	pgtlib_global_stats(&g1);
+	if (!was_on)
+		static_branch_disable(&pgtlib_count_events);
+	KUNIT_EXPECT_GE(test, g1.pages_protected - g0.pages_protected, 16);
 	__set_bit(5, ro);
 	bitmap_set(ro, 10, 16);
 	pt_cpa_expect_pages(test, addr, ro);
