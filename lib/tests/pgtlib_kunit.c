@@ -5252,6 +5252,36 @@ static void pt_cpa_expect_np(struct kunit *test, u8 *addr,
 	}
 }
 
+/* Whether the CPU marked page @i of @addr's 2M block dirty in its PTE. */
+static bool pt_cpa_dirty(struct kunit *test, u8 *addr, unsigned int i)
+{
+	unsigned int level;
+	pte_t *pte;
+
+	pte = lookup_address((unsigned long)addr + i * PAGE_SIZE, &level);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	return pte_flags(*pte) & _PAGE_DIRTY;
+}
+
+/*
+ * set_memory_ro() of @n pages from @va, and how many PTEs pgtlib changed
+ * meanwhile, by its own count: CPA's own writes count nothing there.
+ */
+static unsigned long pt_cpa_ro_counted(struct kunit *test, unsigned long va,
+				       int n)
+{
+	bool was_on = static_key_enabled(&pgtlib_count_events);
+	struct pgtlib_stats g0, g1;
+
+	static_branch_enable(&pgtlib_count_events);
+	pgtlib_global_stats(&g0);
+	KUNIT_EXPECT_EQ(test, set_memory_ro(va, n), 0);
+	pgtlib_global_stats(&g1);
+	if (!was_on)
+		static_branch_disable(&pgtlib_count_events);
+	return g1.pages_protected - g0.pages_protected;
+}
+
 /*
  * set_memory_ro() and set_memory_rw() of runs of 4K pages of the direct
  * map, which CPA changes through pgtlib a run at a time: exactly the pages
@@ -5260,15 +5290,17 @@ static void pt_cpa_expect_np(struct kunit *test, u8 *addr,
  * beside a run stay writable. pgtlib's own count shows it changed the
  * run. set_memory_np() of a run makes its pages fault on every CPU, not
  * the page beside, and keeps each PTE's page; set_memory_p() gives the
- * run back as it was, with its contents. Should a check fail half-way,
- * the block is made present and writable before it is freed.
+ * run back as it was, with its contents. PTEs that differ only in bits
+ * the change writes (the dirty bit that the CPU set on every other page,
+ * the cache bits of two uncached pages) still change as one run, each to
+ * what the change asks. Should a check fail half-way, the block is made
+ * present and writable before it is freed.
  */
 static void pgtlib_test_cpa_runs(struct kunit *test)
 {
-	bool was_on = static_key_enabled(&pgtlib_count_events);
 	DECLARE_BITMAP(ro, PTRS_PER_PTE) = { };
-	struct pgtlib_stats g0, g1;
 	unsigned int level, i;
+	unsigned long va;
 	u8 *addr, byte;
 	int other;
 
@@ -5288,15 +5320,8 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	byte = 0x11;
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
 					12 * PAGE_SIZE, &byte, true), 0);
-	/* pgtlib changes the run: CPA's own writes count nothing there */
-	static_branch_enable(&pgtlib_count_events);
-	pgtlib_global_stats(&g0);
-	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)addr +
-					    10 * PAGE_SIZE, 16), 0);
-	pgtlib_global_stats(&g1);
-	if (!was_on)
-		static_branch_disable(&pgtlib_count_events);
-	KUNIT_EXPECT_GE(test, g1.pages_protected - g0.pages_protected, 16);
+	KUNIT_EXPECT_GE(test, pt_cpa_ro_counted(test, (unsigned long)addr +
+						10 * PAGE_SIZE, 16), 16);
 	__set_bit(5, ro);
 	bitmap_set(ro, 10, 16);
 	pt_cpa_expect_pages(test, addr, ro);
@@ -5353,7 +5378,38 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_remote(other, (unsigned long)addr +
 					47 * PAGE_SIZE, &byte, false), 0);
 	KUNIT_EXPECT_EQ(test, byte, 47);
+
+	/*
+	 * Pages 64 to 79, cleaned by set_memory_ro(), then written one in
+	 * two once writable: the CPU marks those dirty, and set_memory_ro()
+	 * still changes the 16 as one run, and cleans them all.
+	 */
+	va = (unsigned long)addr + 64 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, set_memory_ro(va, 16), 0);
+	KUNIT_ASSERT_EQ(test, set_memory_rw(va, 16), 0);
+	for (i = 64; i < 80; i += 2)
+		WRITE_ONCE(addr[i * PAGE_SIZE], i);
+	for (i = 64; i < 80; i++)
+		KUNIT_ASSERT_EQ_MSG(test, pt_cpa_dirty(test, addr, i), !(i & 1),
+				    "page %u", i);
+	KUNIT_EXPECT_GE(test, pt_cpa_ro_counted(test, va, 16), 16);
+	bitmap_set(ro, 64, 16);
+	pt_cpa_expect_pages(test, addr, ro);
+	for (i = 64; i < 80; i++)
+		KUNIT_EXPECT_FALSE_MSG(test, pt_cpa_dirty(test, addr, i),
+				       "page %u", i);
+	KUNIT_EXPECT_EQ(test, pt_remote(other, va + 2 * PAGE_SIZE, &byte,
+					true), -EFAULT);
+	KUNIT_ASSERT_EQ(test, set_memory_rw(va, 16), 0);
+	bitmap_clear(ro, 64, 16);
+	pt_cpa_expect_pages(test, addr, ro);
 	migrate_enable();
+
+	/* two uncached pages among 16 written back take set_memory_wb() */
+	KUNIT_ASSERT_EQ(test, set_memory_uc(va + 2 * PAGE_SIZE, 2), 0);
+	pt_cpa_expect_cache(test, addr, 66, 2, _PAGE_CACHE_MODE_UC_MINUS);
+	KUNIT_ASSERT_EQ(test, set_memory_wb(va, 16), 0);
+	pt_cpa_expect_cache(test, addr, 0, 0, _PAGE_CACHE_MODE_WB);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		KUNIT_EXPECT_EQ_MSG(test, addr[i * PAGE_SIZE],
 				    (u8)(i == 8 ? 0x33 : i == 9 ? 0x22 :
