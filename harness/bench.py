@@ -65,10 +65,11 @@ KF = re.compile(r"PGTBENCH-KF ([01]) (\S+?)(?:\+\S+)? (\d+)$")
 # callers that are CPA (set_memory_*()) splitting or changing the direct
 # map: issue 12's code, which the vmalloc port does not change
 # (change_page_attr_set_clr where cpa_flush() is inlined into it, and
-# pgtbench_cpa_via_pgtlib for the flushes pgtlib makes for CPA's splits
-# and collapses)
+# pgtbench_cpa_{split,collapse}_via_pgtlib for the flushes pgtlib makes
+# for CPA's splits and collapses)
 CPA_CALLERS = ("cpa_flush", "__change_page_attr_set_clr",
-               "change_page_attr_set_clr", "pgtbench_cpa_via_pgtlib")
+               "change_page_attr_set_clr", "pgtbench_cpa_split_via_pgtlib",
+               "pgtbench_cpa_collapse_via_pgtlib")
 
 
 def caller_deltas(sec):
@@ -200,6 +201,9 @@ def parse(path, kind):
             rows[key]["req_cpa"] = str(cpa)
             rows[key]["callers"] = callers
         order.append(key)
+    # the module row's requests by caller: CPA's splits and collapses apart
+    for key in [k for k in rows if k.startswith("module:")]:
+        rows[key]["callers"] = caller_deltas(sections.get("bench:module", []))
     pics = {}
     for name, sec in sections.items():
         if name.startswith("dmap:"):
@@ -468,6 +472,12 @@ def main():
         if n.startswith("module:"):
             print("%-28s DirectMap4k kB before,after: base %s, pgtlib %s"
                   % (n, base[n].get("dm4k"), lib[n].get("dm4k")))
+            cb, cl = base[n].get("callers", {}), lib[n].get("callers", {})
+            if cb or cl:
+                print("%s: kernel invalidation requests by caller, "
+                      "base/pgtlib:" % n)
+                for k in sorted(set(cb) | set(cl)):
+                    print("  %-40s %6d/%d" % (k, cb.get(k, 0), cl.get(k, 0)))
     print()
     print("bench check: %d row(s) whose code the series does not change yet "
           "must read 1.00 +- %.0f%% (test_vmalloc +- %.0f%%, full_fit and "

@@ -636,18 +636,28 @@ static unsigned long pgtbench_kf_n[PGTBENCH_KF_CALLERS];
 /*
  * Where CPA splits and collapses through pgtlib, pgtlib's own flush is
  * what CPA's __split_large_page() did with flush_tlb_all(): noted under
- * this name (bench.py counts it as CPA's, as it counts the base's). Only
- * a flush from pgtlib's arch code is looked at: a walk of the frame
+ * these names (bench.py counts them as CPA's, as it counts the base's),
+ * a split's apart from a collapse's, which the base never makes. Only a
+ * flush from pgtlib's arch code is looked at: a walk of the frame
  * pointers for a return into the CPA functions that call pgtlib, whose
  * bounds are looked up once (a few compares per frame).
  */
-static noinline void pgtbench_cpa_via_pgtlib(void)
+static noinline void pgtbench_cpa_split_via_pgtlib(void)
+{
+	barrier();
+}
+
+static noinline void pgtbench_cpa_collapse_via_pgtlib(void)
 {
 	barrier();
 }
 
 static const char * const pgtbench_cpa_fns[] = {
 	"cpa_pgtlib_split_one", "cpa_collapse_fn",
+};
+
+static void (* const pgtbench_cpa_as[])(void) = {
+	pgtbench_cpa_split_via_pgtlib, pgtbench_cpa_collapse_via_pgtlib,
 };
 
 static unsigned long pgtbench_cpa_lo[ARRAY_SIZE(pgtbench_cpa_fns)];
@@ -684,22 +694,23 @@ static void __init pgtbench_cpa_init(void)
 				   &pgtbench_cpa_hi[i]);
 }
 
-static noinline bool pgtbench_from_cpa(unsigned long ip)
+/* @ip, or the name CPA's flush through pgtlib is noted under */
+static noinline unsigned long pgtbench_from_cpa(unsigned long ip)
 {
 	unsigned long *fp = __builtin_frame_address(0);
 	unsigned int i, k;
 
 	if (!IS_ENABLED(CONFIG_FRAME_POINTER) || !pgtbench_arch_flush_lo ||
 	    ip < pgtbench_arch_flush_lo || ip >= pgtbench_arch_flush_hi)
-		return false;
+		return ip;
 	for (i = 0; i < 24 && fp && object_is_on_stack(fp); i++) {
 		for (k = 0; k < ARRAY_SIZE(pgtbench_cpa_fns); k++)
 			if (fp[1] >= pgtbench_cpa_lo[k] &&
 			    fp[1] < pgtbench_cpa_hi[k])
-				return true;
+				return (unsigned long)pgtbench_cpa_as[k];
 		fp = (unsigned long *)fp[0];
 	}
-	return false;
+	return ip;
 }
 
 /*
@@ -730,13 +741,11 @@ static noinline unsigned long pgtbench_purge_caller(unsigned long ip)
 void pgtbench_note_kflush(unsigned long ip);
 void pgtbench_note_kflush(unsigned long ip)
 {
-	unsigned long flags;
+	unsigned long flags, cpa;
 	int i;
 
-	if (pgtbench_from_cpa(ip))
-		ip = (unsigned long)pgtbench_cpa_via_pgtlib;
-	else
-		ip = pgtbench_purge_caller(ip);
+	cpa = pgtbench_from_cpa(ip);
+	ip = cpa != ip ? cpa : pgtbench_purge_caller(ip);
 	spin_lock_irqsave(&pgtbench_kf_lock, flags);
 	for (i = 0; i < PGTBENCH_KF_CALLERS; i++) {
 		if (!pgtbench_kf_ip[i])
