@@ -5293,7 +5293,7 @@ static unsigned long pt_cpa_counted(struct kunit *test,
  * the page beside, and keeps each PTE's page; set_memory_p() gives the
  * run back as it was, with its contents. PTEs that differ only in bits
  * the change writes (the dirty bit that the CPU set on every other page,
- * the cache bits of two uncached pages) still change as one run, each to
+ * the cache bits of an uncached page) still change as one run, each to
  * what the change asks. Should a check fail half-way, the block is made
  * present and writable before it is freed.
  */
@@ -5394,7 +5394,7 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	for (i = 64; i < 80; i += 2)
 		WRITE_ONCE(addr[i * PAGE_SIZE], i);
 	for (i = 64; i < 80; i++)
-		KUNIT_ASSERT_EQ_MSG(test, pt_cpa_dirty(test, addr, i), !(i & 1),
+		KUNIT_EXPECT_EQ_MSG(test, pt_cpa_dirty(test, addr, i), !(i & 1),
 				    "page %u", i);
 	KUNIT_EXPECT_GE(test, pt_cpa_counted(test, set_memory_ro, va, 16), 16);
 	bitmap_set(ro, 64, 16);
@@ -5409,10 +5409,14 @@ static void pgtlib_test_cpa_runs(struct kunit *test)
 	pt_cpa_expect_pages(test, addr, ro);
 	migrate_enable();
 
-	/* two uncached pages among 16 written back take set_memory_wb() */
-	KUNIT_ASSERT_EQ(test, set_memory_uc(va + 2 * PAGE_SIZE, 2), 0);
-	pt_cpa_expect_cache(test, addr, 66, 2, _PAGE_CACHE_MODE_UC_MINUS);
-	KUNIT_ASSERT_EQ(test, set_memory_wb(va, 16), 0);
+	/*
+	 * An uncached page among 16 written back: set_memory_wb() changes
+	 * the 16 as one run, which changes that page alone (pgtlib's count:
+	 * without the run, CPA's own path would have changed it).
+	 */
+	KUNIT_ASSERT_EQ(test, set_memory_uc(va + 2 * PAGE_SIZE, 1), 0);
+	pt_cpa_expect_cache(test, addr, 66, 1, _PAGE_CACHE_MODE_UC_MINUS);
+	KUNIT_EXPECT_GE(test, pt_cpa_counted(test, set_memory_wb, va, 16), 1);
 	pt_cpa_expect_cache(test, addr, 0, 0, _PAGE_CACHE_MODE_WB);
 	for (i = 0; i < PTRS_PER_PTE; i++)
 		KUNIT_EXPECT_EQ_MSG(test, addr[i * PAGE_SIZE],
