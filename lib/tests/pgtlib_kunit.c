@@ -2589,6 +2589,7 @@ static void pgtlib_test_kernel_pmd_leaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
 	pt_live_done(test, l);
 }
+/* @stage kunit-live-edge */
 
 /*
  * A no-allocation protect of a live 2M leaf with interrupts disabled: x86
@@ -2642,6 +2643,7 @@ static void pgtlib_test_kernel_noalloc_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_unmap(kernel, va, PMD_SIZE, NULL), 0);
 	pt_live_done(test, l);
 }
+/* @stage end */
 /* @stage end */
 /* @stage kunit-faults */
 
@@ -2830,7 +2832,7 @@ static void pgtlib_test_kernel_stress(struct kunit *test)
 	pt_live_done(test, l);
 }
 /* @stage end */
-/* @stage kunit-live */
+/* @stage kunit-live-edge */
 
 /*
  * RAM is in the direct map, write-back: a live uncached or write-combining
@@ -4319,7 +4321,7 @@ static void pgtlib_test_cont_pmd_collapse(struct kunit *test)
 /* @stage end */
 #endif
 /* @stage end */
-/* @stage kunit-live */
+/* @stage kunit-live-edge */
 
 #if PGTLIB_ARCH_NEEDS_BBM /* and PGTLIB_ARCH_CONT_PTES > 1 */
 /*
@@ -5641,19 +5643,25 @@ static struct kunit_case pgtlib_kernel_cases[] = {
 	KUNIT_CASE(pgtlib_test_kernel_map_pages),
 	KUNIT_CASE(pgtlib_test_kernel_whole_tables),
 	KUNIT_CASE(pgtlib_test_kernel_remote),
+/* @stage kunit-live-edge */
 	KUNIT_CASE(pgtlib_test_kernel_noalloc_irqs_off),
 	KUNIT_CASE(pgtlib_test_kernel_cache_alias),
+/* @stage end */
 	KUNIT_CASE(pgtlib_test_kernel_pmd_leaf),
+/* @stage kunit-live-edge */
 	KUNIT_CASE(pgtlib_test_kernel_protect_ro),
 	KUNIT_CASE(pgtlib_test_kernel_one_flush),
 	KUNIT_CASE(pgtlib_test_kernel_replace),
+/* @stage end */
 	KUNIT_CASE(pgtlib_test_kernel_remap),
+/* @stage kunit-live-edge */
 #if PGTLIB_ARCH_CONT_PTES > 1
 	KUNIT_CASE(pgtlib_test_kernel_cont),
 #endif
 #if PGTLIB_ARCH_CONT_PTES > 1 && PGTLIB_ARCH_NEEDS_BBM
 	KUNIT_CASE(pgtlib_test_kernel_bbm_refused),
 #endif
+/* @stage end */
 /* @stage ptes */
 	KUNIT_CASE(pgtlib_test_kernel_change_ptes),
 #if PGTLIB_ARCH_CONT_PTES > 1
