@@ -16,6 +16,9 @@ Counted checks (each printed as PASS/FAIL, appended to FILE as
                               successful" (DEBUG_RODATA_TEST)
   cpa_debug x86_64            "CPA self-test:" followed by "ok.", no
                               "NOT PASSED" / CPA error lines (x86_64 only)
+  cpa_debug:runs x86_64       the self-test's "CPA self-test: N PTEs
+                              changed in runs through pgtlib" with N > 0:
+                              its ranges reach pgtlib's raw-protection path
   test_vmalloc:<test> <arch>  per enabled test: a "Summary:" line per worker
                               with failed: 0 and passed > 0
   test_vmalloc:huge <arch>    the same for the huge-page run (use_huge=1)
@@ -192,6 +195,13 @@ def main():
         c.rec(ok and not cpa_err, "cpa_debug",
               cpa_err[0] if cpa_err else ("" if ok else
                                           "no 'CPA self-test:' ... 'ok.' in the log"))
+        runs = [int(m.group(1)) for m in
+                (re.match(r"CPA self-test: (\d+) PTEs changed in runs through "
+                          r"pgtlib$", l) for l in lines) if m]
+        c.rec(bool(runs) and runs[0] > 0, "cpa_debug:runs",
+              "" if runs and runs[0] > 0 else
+              ("the self-test changed no PTE through pgtlib" if runs else
+               "no 'CPA self-test: N PTEs changed in runs through pgtlib' line"))
 
     # test_vmalloc
     if "test_vmalloc" in skips:
